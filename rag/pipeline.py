@@ -1,0 +1,80 @@
+"""Wire the stages once: settings -> embedder -> index (built if missing or stale) -> retriever -> answerer.
+
+Build a Pipeline at the entry point (app, CLI, evals) and reuse it for every
+question; nothing here is rebuilt per request.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.answer import Answerer
+from rag.embedders import NamedEmbeddings, make_embedder
+from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from rag.ingest import chunker_config, ingest
+from rag.loader import load_corpus
+from rag.retriever import HybridRetriever
+from rag.settings import Settings
+from rag.store import LoadedIndex, is_stale, load_index, read_manifest
+from rag.types import Answer
+
+log = logging.getLogger(__name__)
+
+
+def ensure_index(settings: Settings, embedder: NamedEmbeddings, say=print) -> LoadedIndex:
+    """Load the index, building it first when it is missing, stale, or built by another embedder.
+
+    A damaged index is rebuilt too: the corpus is the source of truth, the index only a cache.
+    """
+    _, hashes = load_corpus([settings.corpus_dir])
+    reason = ""
+    try:
+        manifest = read_manifest(settings.index_dir)
+        if is_stale(manifest, hashes, chunker_config(settings)):
+            reason = "the corpus or chunker settings changed since it was built"
+        else:
+            return load_index(settings.index_dir, embedder.name, embedder.dim)
+    except IndexMissingError:
+        reason = "there is none yet"
+    except (IndexMismatchError, IndexCorruptError) as exc:
+        reason = str(exc).split(". Rebuild")[0]
+    say(f"Building the index at {settings.index_dir} ({reason}) ...")
+    started = time.perf_counter()
+    ingest([settings.corpus_dir], settings, embedder=embedder)
+    say(f"Index built in {time.perf_counter() - started:.1f} s.")
+    return load_index(settings.index_dir, embedder.name, embedder.dim)
+
+
+@dataclass
+class Pipeline:
+    settings: Settings
+    embedder: NamedEmbeddings
+    index: LoadedIndex
+    retriever: HybridRetriever
+    answerer: Answerer
+
+    @classmethod
+    def load(cls, settings: Settings | None = None, say=None) -> "Pipeline":
+        settings = settings or Settings()
+        say = say or (lambda msg: print(msg, file=sys.stderr))
+        embedder = make_embedder(settings.embedder, settings.num_threads)
+        index = ensure_index(settings, embedder, say)
+        retriever = HybridRetriever(
+            index=index,
+            embedder=embedder,
+            mode=settings.retriever,
+            k=settings.top_k,
+            candidates=settings.candidates,
+            rrf_k=settings.rrf_k,
+        )
+        answerer = Answerer.build(retriever, settings)
+        pipeline = cls(settings, embedder, index, retriever, answerer)
+        pipeline.ask("预热")  # pays jieba's dictionary load now, not on a resident's first question
+        return pipeline
+
+    def ask(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Answer:
+        return self.answerer.answer(question, list(history))

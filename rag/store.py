@@ -1,0 +1,183 @@
+"""The index on disk: FAISS vectors, a BM25 index, the chunks, and a manifest.
+
+Layout of an index folder (plain, versioned files; no pickle):
+  manifest.json   what built it: format, embedder, chunker, tokenizer, corpus hashes, counts
+  chunks.jsonl    one Chunk per line, in vector order
+  dense.faiss     faiss.IndexFlatIP over L2-normalised vectors (inner product = cosine)
+  bm25/           bm25s index over jieba tokens (numpy arrays + JSON)
+
+A build is written to a sibling temporary folder and swapped in with renames, so
+a crash or Ctrl-C leaves the previous index as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import bm25s
+import faiss
+import numpy as np
+
+from rag.chunker import ChunkerConfig
+from rag.embedders import NamedEmbeddings
+from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from rag.tokens import TOKENIZER_NAME, tokenize
+from rag.types import Chunk
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+CHUNKS = "chunks.jsonl"
+DENSE = "dense.faiss"
+BM25_DIR = "bm25"
+
+
+@dataclass
+class LoadedIndex:
+    """Everything retrieval needs, loaded once."""
+
+    path: Path
+    manifest: dict
+    chunks: list[Chunk]
+    dense: faiss.Index
+    bm25: bm25s.BM25
+
+
+def rebuild_hint(index_dir: Path) -> str:
+    return f"Rebuild it with: python -m rag.ingest --index-dir {index_dir}"
+
+
+def corpus_fingerprint(hashes: dict[str, str]) -> dict:
+    return {"files": dict(sorted(hashes.items()))}
+
+
+def build_index(
+    chunks: list[Chunk],
+    corpus_hashes: dict[str, str],
+    embedder: NamedEmbeddings,
+    chunker: ChunkerConfig,
+    index_dir: Path,
+    progress: Callable[[int], None] | None = None,
+    batch_size: int = 16,
+) -> dict:
+    """Embed and index the chunks, write them to index_dir atomically; return the manifest.
+
+    Vectors of chunks already in the previous index (same id, same embedder) are reused,
+    so editing one paragraph re-embeds only its sentences.
+    """
+    started = time.perf_counter()
+    reused = _previous_vectors(index_dir, embedder)
+    vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+    todo = [i for i, c in enumerate(chunks) if c.id not in reused]
+    for i, c in enumerate(chunks):
+        if c.id in reused:
+            vectors[i] = reused[c.id]
+    if progress and len(chunks) > len(todo):
+        progress(len(chunks) - len(todo))
+    for b in range(0, len(todo), batch_size):
+        batch = todo[b : b + batch_size]
+        vectors[batch] = embedder.embed_passages([chunks[i].retrieval_text() for i in batch])
+        if progress:
+            progress(len(batch))
+
+    dense = faiss.IndexFlatIP(embedder.dim)
+    dense.add(vectors)
+    bm25 = bm25s.BM25()
+    bm25.index([tokenize(c.retrieval_text()) or [""] for c in chunks], show_progress=False)
+
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "embedder": {"name": embedder.name, "dim": embedder.dim},
+        "chunker": chunker.as_dict(),
+        "tokenizer": TOKENIZER_NAME,
+        "corpus": corpus_fingerprint(corpus_hashes),
+        "counts": {"chunks": len(chunks), "files": len(corpus_hashes), "embedded": len(todo), "reused": len(chunks) - len(todo)},
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "build_seconds": round(time.perf_counter() - started, 2),
+    }
+
+    index_dir = Path(index_dir)
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = index_dir.parent / f".building-{index_dir.name}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        with open(tmp / CHUNKS, "w", encoding="utf-8") as f:
+            for c in chunks:
+                f.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
+        faiss.write_index(dense, str(tmp / DENSE))
+        bm25.save(str(tmp / BM25_DIR))
+        # The manifest goes last: a folder without one is never taken for an index.
+        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        _swap_in(tmp, index_dir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return manifest
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    old = target.parent / f".previous-{target.name}-{os.getpid()}"
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _previous_vectors(index_dir: Path, embedder: NamedEmbeddings) -> dict[str, np.ndarray]:
+    try:
+        old = load_index(index_dir, embedder.name, embedder.dim)
+    except Exception:  # no usable previous index: embed everything
+        return {}
+    return {c.id: old.dense.reconstruct(i) for i, c in enumerate(old.chunks)}
+
+
+def read_manifest(index_dir: Path) -> dict:
+    path = Path(index_dir) / MANIFEST
+    if not path.exists():
+        raise IndexMissingError(f"No index at {index_dir}. {rebuild_hint(index_dir)}")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"The index manifest {path} is unreadable ({exc}). {rebuild_hint(index_dir)}") from exc
+
+
+def load_index(index_dir: Path, embedder_name: str, embedder_dim: int | None = None) -> LoadedIndex:
+    """Load an index, refusing one built by another format or embedder."""
+    index_dir = Path(index_dir)
+    manifest = read_manifest(index_dir)
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"The index at {index_dir} has format {manifest.get('format_version')!r}; this code reads "
+            f"format {FORMAT_VERSION}. {rebuild_hint(index_dir)}"
+        )
+    built_by = manifest.get("embedder", {}).get("name")
+    if built_by != embedder_name:
+        raise IndexMismatchError(
+            f"The index at {index_dir} was built with embedder {built_by!r}, but the configured embedder is "
+            f"{embedder_name!r}. Vectors of different models cannot be compared. {rebuild_hint(index_dir)}"
+        )
+    try:
+        with open(index_dir / CHUNKS, encoding="utf-8") as f:
+            chunks = [Chunk(**json.loads(line)) for line in f if line.strip()]
+        dense = faiss.read_index(str(index_dir / DENSE))
+        bm25 = bm25s.BM25.load(str(index_dir / BM25_DIR))
+    except Exception as exc:  # faiss raises RuntimeError, bm25s/json raise several types
+        raise IndexCorruptError(
+            f"The index at {index_dir} is damaged ({type(exc).__name__}: {exc}). {rebuild_hint(index_dir)}"
+        ) from exc
+    if dense.ntotal != len(chunks) or (embedder_dim is not None and dense.d != embedder_dim):
+        raise IndexCorruptError(
+            f"The index at {index_dir} is inconsistent ({dense.ntotal} vectors of dim {dense.d}, "
+            f"{len(chunks)} chunks). {rebuild_hint(index_dir)}"
+        )
+    return LoadedIndex(index_dir, manifest, chunks, dense, bm25)
+
+
+def is_stale(manifest: dict, corpus_hashes: dict[str, str], chunker: ChunkerConfig) -> bool:
+    """True when the corpus or the chunker settings changed since the index was built."""
+    return manifest.get("corpus") != corpus_fingerprint(corpus_hashes) or manifest.get("chunker") != chunker.as_dict()

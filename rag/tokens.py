@@ -1,0 +1,43 @@
+"""Chinese word segmentation for keyword (BM25) retrieval, one place for both sides.
+
+jieba's search mode emits both words and their parts (社区照料中心 -> 社区, 照料,
+中心, 社区照料中心), so a resident's shorter or longer wording still matches.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+TOKENIZER_NAME = f"jieba-{jieba.__version__}/lcut_for_search"
+
+_init_lock = threading.Lock()
+_KEEP = re.compile(r"[\w\u4e00-\u9fff]")
+# Words that say "this is a question", not what it is about.
+STOPWORDS = frozenset(
+    "的 了 是 在 和 与 及 有 吗 呢 吧 啊 呀 么 嘛 多少 几 几个 几家 几所 什么 怎么 怎样 如何 哪些 哪个 哪里 "
+    "请问 请 我 你 我们 你们 一下 那 那么 这 这个 那个 都 也 还 就 能 会 可以 是否 多 少 个 家 "
+    "what how many much is are the a an of in does do there".split()
+)
+
+
+def _ensure_initialised() -> None:
+    # jieba builds its prefix dictionary lazily (~2 s); do it once, thread-safely.
+    with _init_lock:
+        if not jieba.dt.initialized:
+            jieba.initialize()
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased search tokens of text, punctuation and question words dropped."""
+    _ensure_initialised()
+    tokens = []
+    for tok in jieba.lcut_for_search(text.lower()):
+        tok = tok.strip()
+        if tok and _KEEP.search(tok) and tok not in STOPWORDS:
+            tokens.append(tok)
+    return tokens

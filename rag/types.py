@@ -1,0 +1,112 @@
+"""Named data types passed between pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ParagraphKind = Literal["title", "heading", "body", "byline", "caption"]
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One non-empty line of a source file, placed in its article and section."""
+
+    text: str
+    source: str  # file name, as cited
+    start: int  # character offsets into the decoded source file
+    end: int
+    kind: ParagraphKind
+    article: str  # the article's title
+    section: str  # the section heading ("" before the first heading)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The unit that is embedded, retrieved and cited: one or a few sentences."""
+
+    id: str  # sha256 of source + text: stable across rebuilds
+    text: str
+    source: str
+    start: int  # offsets into the source file, so a citation can highlight it
+    end: int
+    article: str
+    section: str
+
+    @property
+    def heading(self) -> str:
+        return self.section or self.article
+
+    def retrieval_text(self) -> str:
+        """What the embedder and BM25 see: the heading gives a lone sentence its topic."""
+        return f"{self.heading}：{self.text}" if self.heading else self.text
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with the scores that put it there (None = not a candidate there)."""
+
+    chunk: Chunk
+    score: float  # fused score; higher is better
+    dense_score: float | None = None  # cosine similarity
+    bm25_score: float | None = None
+    dense_rank: int | None = None  # 1-based
+    bm25_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A passage an answer stands on, with enough to show and highlight it."""
+
+    marker: int  # the n in "[n]" in the answer text
+    chunk_id: str
+    text: str  # the cited sentence
+    source: str
+    article: str
+    section: str
+    start: int
+    end: int
+    figures: tuple[str, ...] = ()  # figures of the answer found in this passage, as written
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the assistant says, and why it may be trusted."""
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...] = ()
+    refused: bool = False
+    figures: tuple[str, ...] = ()  # every figure the answer states, as written
+    reason: str = ""  # machine-readable: "answered", "no_evidence", "empty", "personal_data", ...
+    rewritten_question: str = ""  # the standalone question after follow-up resolution
+    backend: str = "extractive"
+    latency_ms: float = 0.0
+    hits: tuple[Hit, ...] = field(default=(), repr=False)
+
+    def to_dict(self) -> dict:
+        """The structured answer for the API and the CLI's --json."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "refused": self.refused,
+            "reason": self.reason,
+            "figures": list(self.figures),
+            "rewritten_question": self.rewritten_question,
+            "backend": self.backend,
+            "latency_ms": round(self.latency_ms, 1),
+            "citations": [
+                {
+                    "marker": c.marker,
+                    "chunk_id": c.chunk_id,
+                    "text": c.text,
+                    "source": c.source,
+                    "article": c.article,
+                    "section": c.section,
+                    "start": c.start,
+                    "end": c.end,
+                    "figures": list(c.figures),
+                }
+                for c in self.citations
+            ],
+        }

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# One entry point for a fresh clone:
+#   ./run.sh app [--kiosk] [--port N]   set up, then start the web chat on the built-in defaults
+#   ./run.sh test                       set up (with test tools), then run the tests and the eval gate
+# Setup is idempotent: it re-installs only when requirements change.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PY=${PYTHON:-python3}
+VENV=.venv
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False
+
+setup_python() {
+  [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+  local stamp="$VENV/.requirements.sha256" want
+  want=$(cat requirements.txt requirements-test.txt 2>/dev/null | sha256sum | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r requirements.txt -r requirements-test.txt
+    echo "$want" > "$stamp"
+  fi
+}
+
+setup_browser() {
+  # The browser tests drive Debian's Chromium: a test tool's own browser download fails offline.
+  if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+      echo "Browser tests need Debian's chromium: sudo apt-get install chromium (they are skipped without it)." >&2
+    fi
+  fi
+}
+
+cmd=${1:-app}
+shift || true
+case "$cmd" in
+  app)
+    setup_python
+    exec "$VENV/bin/python" app.py "$@"
+    ;;
+  test)
+    setup_python
+    setup_browser
+    "$VENV/bin/python" -m rag.ingest --quiet
+    "$VENV/bin/python" -m pytest "$@"
+    ;;
+  *)
+    echo "usage: ./run.sh app [--kiosk] [--port N] | ./run.sh test [pytest args]" >&2
+    exit 2
+    ;;
+esac
