@@ -1,0 +1,117 @@
+"""The question set, with each evidence string placed in the corpus.
+
+evals/questions.jsonl: one question a line (id, question, category, topic, history,
+expected, evidence). `expected` holds the figures exactly as the article writes
+them; `evidence` holds verbatim substrings of the article that state them. A
+question is unanswerable exactly when `expected` is empty.
+
+Evidence is located by character offsets in the decoded source file
+(rag.loader.read_text), the same text Chunk.start/end point into, so a retrieved
+chunk or a cited passage can be checked for overlap with it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.loader import find_files, read_text
+
+QUESTIONS = Path(__file__).resolve().parent / "questions.jsonl"
+
+CATEGORIES = (
+    "direct",
+    "paraphrase",
+    "two_figures",
+    "same_figure_twice",
+    "followup",
+    "unanswerable",
+    "false_premise",
+    "english",
+)
+
+
+class DatasetError(Exception):
+    """The question set does not fit the corpus (an evidence string is not in it)."""
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of a source file: [start, end) in its decoded text."""
+
+    source: str
+    start: int
+    end: int
+
+    def overlaps(self, other: "Span") -> bool:
+        return self.source == other.source and self.start < other.end and other.start < self.end
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One evidence string and where it occurs (every occurrence)."""
+
+    text: str
+    spans: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    question: str
+    category: str
+    topic: str
+    history: tuple[str, ...]
+    expected: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.expected)
+
+
+def locate(text: str, texts: dict[str, str]) -> tuple[Span, ...]:
+    """Every occurrence of text in the given {source name: file text}."""
+    spans = []
+    for source, body in texts.items():
+        at = body.find(text)
+        while at >= 0:
+            spans.append(Span(source, at, at + len(text)))
+            at = body.find(text, at + 1)
+    return tuple(spans)
+
+
+def corpus_texts(corpus_dir: Path) -> dict[str, str]:
+    """{file name: decoded text} for every source file, as the chunker saw it."""
+    return {p.name: read_text(p) for p in find_files([Path(corpus_dir)])}
+
+
+def parse_questions(lines: list[str], texts: dict[str, str]) -> list[Question]:
+    questions = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        evidence = []
+        for ev in row["evidence"]:
+            spans = locate(ev, texts)
+            if not spans:
+                raise DatasetError(f"{row['id']}: evidence {ev!r} (line {n}) is not in the corpus.")
+            evidence.append(Evidence(ev, spans))
+        questions.append(
+            Question(
+                id=row["id"],
+                question=row["question"],
+                category=row["category"],
+                topic=row["topic"],
+                history=tuple(row["history"]),
+                expected=tuple(row["expected"]),
+                evidence=tuple(evidence),
+            )
+        )
+    return questions
+
+
+def load_questions(corpus_dir: Path, path: Path = QUESTIONS) -> list[Question]:
+    return parse_questions(Path(path).read_text(encoding="utf-8").splitlines(), corpus_texts(corpus_dir))
