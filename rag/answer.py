@@ -1,22 +1,271 @@
-"""Placeholder answerer (replaced by the extractive answerer)."""
+"""Question (+ history) -> Answer: extractive, grounded, refusing in code.
+
+Steps: check the input; resolve a follow-up against the earlier question; retrieve;
+pick the clause(s) that hold the asked figure; decide whether they really answer
+(calibrated on the question set, see evals/calibrate.py); compose a short reply that
+quotes the figures exactly as the source writes them, with [n] markers; and pass the
+reply through the figure guard. Any other backend (an LLM) only rephrases this
+answer and must pass the same guard.
+"""
+
 from __future__ import annotations
-from dataclasses import dataclass
-from rag.types import Answer, Citation
+
+import re
+import time
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from rag.facts import (
+    HOTLINE,
+    Fact,
+    ScoredFact,
+    TermWeights,
+    candidate_facts,
+    covered,
+    extend_with_next_clause,
+    head_coverage,
+    support,
+    extend_with_previous_clause,
+    uncovered_terms,
+)
+from rag.figures import extract_figures, same_value, unsupported_figures
+from rag.privacy import find_personal_data
+from rag.question import Question, analyse, looks_like_followup, merge
+from rag.retriever import HybridRetriever
+from rag.settings import Settings
+from rag.types import Answer, Citation, Hit
+
+
+HOTLINE_HINT = f"如需进一步帮助，请拨打{HOTLINE}市民服务热线。"
+SCOPE = "郑州市教育、医疗、养老与社会救助、城市管理、网格治理和12345热线等方面"
+_GREETING = re.compile(r"^(你好|您好|hi|hello|嗨|在吗|谢谢|多谢|感谢|再见|bye)[啊呀！!。.～~\s]*$", re.I)
+_HAS_WORDS = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+
+
+class Rephraser(Protocol):
+    """An optional backend that rewrites a grounded answer more fluently."""
+
+    name: str
+
+    def rephrase(self, question: str, answer: Answer) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Decision:
+    facts: tuple[Fact, ...]
+    support: float  # how well the chosen fact covers the question, 0..1
+    reason: str  # "answered" or why not
+    head: float = 0.0  # how well the question names what the figure counts, 0..1
 
 
 @dataclass
 class Answerer:
-    retriever: object
-    settings: object
+    retriever: HybridRetriever
+    settings: Settings
+    weights: TermWeights
+    rephraser: Rephraser | None = None
 
     @classmethod
-    def build(cls, retriever, settings):
-        return cls(retriever, settings)
+    def build(cls, retriever: HybridRetriever, settings: Settings, rephraser: Rephraser | None = None) -> "Answerer":
+        return cls(retriever, settings, TermWeights(retriever.index.chunks), rephraser)
 
-    def answer(self, question: str, history: list[str]) -> Answer:
-        hits = self.retriever.search(question)
-        if not hits:
-            return Answer(question, "抱歉，没有找到相关内容。", refused=True, reason="no_evidence")
-        c = hits[0].chunk
-        cit = Citation(1, c.id, c.text, c.source, c.article, c.section, c.start, c.end)
-        return Answer(question, c.text + "[1]", (cit,), reason="answered", hits=tuple(hits))
+    # --- the one entry point -------------------------------------------------
+
+    def answer(self, question: str, history: list[str] | None = None) -> Answer:
+        started = time.perf_counter()
+        result = self._answer(question or "", list(history or []))
+        return replace(result, latency_ms=(time.perf_counter() - started) * 1000)
+
+    def _answer(self, raw: str, history: list[str]) -> Answer:
+        text = raw.strip()
+        if not _HAS_WORDS.search(text):
+            return Answer(raw, "请输入您想了解的问题，例如：“郑州有多少家养老机构？”", refused=True, reason="empty")
+        if len(text) > self.settings.max_question_chars:
+            return Answer(
+                raw,
+                f"问题太长了（{len(text)}字）。请用一两句话、{self.settings.max_question_chars}字以内提问，"
+                "例如：“郑州有多少家养老机构？”",
+                refused=True,
+                reason="too_long",
+            )
+        if kinds := find_personal_data(text):
+            return Answer(
+                raw,
+                f"为保护您的隐私，请不要在提问中填写{'、'.join(kinds)}等个人信息。去掉后再问一次即可。"
+                f"办理个人事务请拨打{HOTLINE}市民服务热线。",
+                refused=True,
+                reason="personal_data",
+            )
+        if _GREETING.match(text):
+            return Answer(raw, f"您好！我可以回答{SCOPE}的问题，例如：“郑州有多少家养老机构？”", reason="greeting")
+
+        question = self.standalone(text, history)
+        hits = self.retriever.search(question.search_text, k=self.settings.top_k)
+        decision = self.decide(question, hits)
+        if decision.reason != "answered":
+            return self.refusal(raw, question, decision, hits)
+        answer = self.compose(raw, question, decision, hits)
+        return self._maybe_rephrase(answer)
+
+    # --- steps ---------------------------------------------------------------
+
+    def standalone(self, text: str, history: list[str]) -> Question:
+        """The question as it stands alone, resolved against history when it leans on it."""
+        current = analyse(text)
+        if not history:
+            return current
+        previous = self.standalone(history[-1], history[:-1])
+        if looks_like_followup(text):
+            return merge(current, previous)
+        # No follow-up wording: read it alone unless alone it finds nothing.
+        alone = self.decide(current, self.retriever.search(current.search_text, k=self.settings.top_k))
+        if alone.reason == "answered":
+            return current
+        merged = merge(current, previous)
+        together = self.decide(merged, self.retriever.search(merged.search_text, k=self.settings.top_k))
+        return merged if together.reason == "answered" else current
+
+    def standalone_question(self, text: str, history: list[str]) -> str:
+        """The follow-up-resolved question as text (used by the evals for retrieval)."""
+        return self.standalone(text, history).search_text
+
+    def decide(self, question: Question, hits: list[Hit]) -> Decision:
+        if question.future:
+            return Decision((), 0.0, "future")
+        scored = candidate_facts(hits, question, self.weights)
+        candidates = [s for s in scored if s.fits is not False]
+        if not candidates:
+            return Decision((), 0.0, "no_evidence")
+        # Rank by the mixed score, decide on what the reply will actually quote: the
+        # clause (taken with its subject clause when needed) and its scoping context.
+        best_fact, best_support, best_head = None, -1.0, 0.0
+        for cand in candidates[:5]:
+            fact = extend_with_next_clause(extend_with_previous_clause(cand.fact, question))
+            s = support(question, self.weights, fact)
+            if s > best_support + 1e-9:
+                best_fact, best_support = fact, s
+                best_head = head_coverage(question, self.weights, fact)
+        if best_support < self.settings.min_support:
+            return Decision((), best_support, "no_evidence", best_head)
+        if best_head < self.settings.min_head_coverage:
+            return Decision((), best_support, "other_subject", best_head)
+        if question.years and not any(str(y) in best_fact.chunk.text for y in question.years):
+            return Decision((), best_support, "other_year", best_head)
+        facts = [best_fact]
+        facts += self._more_facts(question, facts, scored)
+        return Decision(tuple(facts), best_support, "answered", best_head)
+
+    def _more_facts(self, question: Question, chosen: list[Fact], rest: list[ScoredFact]) -> list[Fact]:
+        """Further facts for a question asking two things (社区网格和农村网格各有多少个)."""
+        extra: list[Fact] = []
+        for _ in range(2):
+            missing = uncovered_terms(question, [f.text for f in chosen + extra])
+            total = sum(self.weights.term_weight(question, t) for t in question.terms) or 1.0
+            missing_w = {t: self.weights.term_weight(question, t) for t in missing}
+            if sum(missing_w.values()) / total < 0.2:
+                break
+            best, best_gain = None, 0.0
+            for s in rest:
+                # each part of the question has its own measure word, so any figure may serve
+                if any(s.fact.text == f.text for f in chosen + extra) or not s.fact.figures:
+                    continue
+                gain = sum(w for t, w in missing_w.items() if covered(t, question.alternatives.get(t, ()), s.fact.text.lower()))
+                if gain > best_gain:
+                    best, best_gain = s.fact, gain
+            if best is None or best_gain / (sum(missing_w.values()) or 1.0) < 0.6:
+                break
+            extra.append(best)
+        return extra
+
+    def compose(self, raw: str, question: Question, decision: Decision, hits: list[Hit]) -> Answer:
+        markers: dict[str, int] = {}
+        citations: list[Citation] = []
+        parts: list[str] = []
+        for fact in decision.facts:
+            chunk = fact.chunk
+            if chunk.id not in markers:
+                markers[chunk.id] = len(markers) + 1
+                citations.append(
+                    Citation(
+                        marker=markers[chunk.id],
+                        chunk_id=chunk.id,
+                        text=chunk.text,
+                        source=chunk.source,
+                        article=chunk.article,
+                        section=chunk.section,
+                        start=chunk.start,
+                        end=chunk.end,
+                    )
+                )
+            body = fact.text
+            if fact.context and fact.context not in body and not any(fact.context in p for p in parts):
+                body = f"{fact.context}，{body}"
+            parts.append(f"{body}[{markers[chunk.id]}]")
+        quoted = "；".join(parts)
+        stated = [f for fact in decision.facts for f in fact.figures]
+        correction = ""
+        if question.figures and not any(same_value(q, s) for q in question.figures for s in stated):
+            correction = "您提到的数字与报道不一致，以报道为准：" if not question.english else ""
+        if question.english:
+            text = f"According to the source article (in Chinese): {quoted}."
+        else:
+            text = f"{correction}据报道，{quoted}。"
+        citations = [
+            replace(c, figures=tuple(f.text for f in stated if f.text in c.text)) for c in citations
+        ]
+        answer = Answer(
+            question=raw,
+            text=text,
+            citations=tuple(citations),
+            figures=tuple(dict.fromkeys(f.text for f in stated)),
+            reason="answered",
+            rewritten_question=question.text,
+            hits=tuple(hits),
+        )
+        return guard(answer)
+
+    def refusal(self, raw: str, question: Question, decision: Decision, hits: list[Hit]) -> Answer:
+        if decision.reason == "other_year":
+            years = "、".join(f"{y}年" for y in question.years)
+            why = f"现有报道没有{years}的这项数据。"
+        elif decision.reason == "future":
+            why = "现有报道讲的是已经取得的成效，没有对今后的具体数字。"
+        else:
+            why = f"现有报道中没有找到能回答这个问题的内容（资料涵盖{SCOPE}的公开报道）。"
+        if question.english:
+            text = (
+                "Sorry, the articles I draw on do not answer this question. "
+                f"For help, please call the Zhengzhou citizen hotline {HOTLINE}."
+            )
+        else:
+            text = f"抱歉，{why}{HOTLINE_HINT}"
+        return Answer(raw, text, refused=True, reason=decision.reason, rewritten_question=question.text, hits=tuple(hits))
+
+    def _maybe_rephrase(self, answer: Answer) -> Answer:
+        if self.rephraser is None:
+            return answer
+        try:
+            fluent = self.rephraser.rephrase(answer.question, answer)
+        except Exception:  # a backend failure must never cost the resident the answer
+            return answer
+        if not fluent:
+            return answer
+        candidate = replace(answer, text=fluent, backend=self.rephraser.name)
+        checked = guard(candidate)
+        return checked if not checked.refused else answer
+
+
+def guard(answer: Answer) -> Answer:
+    """The figure guard: every figure stated must be in a cited passage, or the answer is withheld."""
+    sources = [c.text for c in answer.citations]
+    bad = unsupported_figures(answer.text, sources, allow=(HOTLINE,))
+    if not bad:
+        return answer
+    return Answer(
+        answer.question,
+        f"抱歉，这个问题我无法给出有出处的准确数字。{HOTLINE_HINT}",
+        refused=True,
+        reason="guard_blocked",
+        rewritten_question=answer.rewritten_question,
+        hits=answer.hits,
+    )

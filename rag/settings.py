@@ -51,3 +51,9 @@ class Settings(BaseSettings):
     kiosk_warning_seconds: int = 30  # WCAG 2.2.1: at least 20 s to extend
     feedback_db: Path = ROOT / "data" / "feedback.sqlite3"
     max_question_chars: int = 500
+
+    # Answering: the least support (0..1) a fact needs before it is stated. Calibrated on
+    # evals/questions.jsonl with `python -m evals.calibrate`; below it the assistant refuses.
+    min_support: float = Field(0.5, ge=0.0, le=1.0)
+    # ... and how much of what its figure counts the question must name (refuses 网格员 for 12名老人)
+    min_head_coverage: float = Field(0.2, ge=0.0, le=1.0)

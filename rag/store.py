@@ -179,5 +179,9 @@ def load_index(index_dir: Path, embedder_name: str, embedder_dim: int | None = N
 
 
 def is_stale(manifest: dict, corpus_hashes: dict[str, str], chunker: ChunkerConfig) -> bool:
-    """True when the corpus or the chunker settings changed since the index was built."""
-    return manifest.get("corpus") != corpus_fingerprint(corpus_hashes) or manifest.get("chunker") != chunker.as_dict()
+    """True when the corpus, the chunker settings or the tokenizer changed since the index was built."""
+    return (
+        manifest.get("corpus") != corpus_fingerprint(corpus_hashes)
+        or manifest.get("chunker") != chunker.as_dict()
+        or manifest.get("tokenizer") != TOKENIZER_NAME
+    )

@@ -10,10 +10,18 @@ import logging
 import re
 import threading
 
+import hashlib
+
 import jieba
 
+from rag.lexicon import DOMAIN_WORDS
+
 jieba.setLogLevel(logging.WARNING)
-TOKENIZER_NAME = f"jieba-{jieba.__version__}/lcut_for_search"
+# The domain words change how text is cut, so they are part of the tokenizer's identity.
+TOKENIZER_NAME = (
+    f"jieba-{jieba.__version__}/lcut_for_search+domain-"
+    + hashlib.sha256(" ".join(DOMAIN_WORDS).encode()).hexdigest()[:8]
+)
 
 _init_lock = threading.Lock()
 _KEEP = re.compile(r"[\w\u4e00-\u9fff]")
@@ -30,6 +38,8 @@ def _ensure_initialised() -> None:
     with _init_lock:
         if not jieba.dt.initialized:
             jieba.initialize()
+            for word in DOMAIN_WORDS:
+                jieba.add_word(word, freq=20000)
 
 
 def tokenize(text: str) -> list[str]:

@@ -1,0 +1,279 @@
+"""Retrieved sentences -> facts (clauses holding a figure) -> the fact that answers a question.
+
+A sentence often holds several figures ("全市93家养老机构、1166个社区照料中心…；").
+Answering with the clause, not the sentence, is how the reply names what its figure
+counts: 1166个助餐点 is never answered with 1166个社区照料中心.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import jieba
+import jieba.posseg as pseg
+
+from rag.figures import Figure, extract_figures
+from rag.question import Question, unit_fits
+from rag.types import Chunk, Hit
+
+HOTLINE = "12345"
+_CLAUSE_END = re.compile(r"[，,；;：:]")
+# A sentence's opening clause that scopes all its figures in time or place.
+_SCOPE = re.compile(r"截至|截止|目前|以来|期间|年来|今年|去年|\d{4}年|数据显示")
+
+
+@dataclass(frozen=True)
+class Fact:
+    chunk: Chunk
+    text: str
+    start: int  # offsets into chunk.text
+    end: int
+    figures: tuple[Figure, ...]
+    context: str  # the sentence's scoping clause ("截至2024年年底"), "" when none or already inside
+    rank: int  # 1-based rank of the hit it came from
+
+
+@dataclass(frozen=True)
+class ScoredFact:
+    fact: Fact
+    clause_coverage: float  # share of the question's term weight found in the clause
+    sentence_coverage: float  # ... in the whole sentence with its heading
+    fits: bool | None  # does a figure's unit fit what is asked
+    score: float
+
+
+def _pieces(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for m in _CLAUSE_END.finditer(text):
+        if 0 < m.start() < len(text) - 1 and text[m.start() - 1].isdigit() and text[m.start() + 1].isdigit():
+            continue  # 1,200: a thousands separator, not a clause end
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(text.rstrip("。！？!?；;”’"))))
+    return [(s, e) for s, e in spans if e > s]
+
+
+def _items(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Split a clause at 、 when the parts each hold a figure (a list of counts)."""
+    parts, s = [], start
+    for i in range(start, end):
+        if text[i] == "、":
+            parts.append((s, i))
+            s = i + 1
+    parts.append((s, end))
+    merged: list[tuple[int, int]] = []
+    pending = None
+    for s, e in parts:
+        if pending is not None:
+            s = pending
+            pending = None
+        if not extract_figures(text[s:e]):
+            pending = s  # 新建、改扩建…144所: a figure-less part belongs to the next
+            continue
+        merged.append((s, e))
+    if pending is not None:
+        if merged:
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((pending, end))
+    return merged
+
+
+def split_facts(chunk: Chunk, rank: int = 1) -> list[Fact]:
+    text = chunk.text
+    clauses = _pieces(text)
+    context = ""
+    if len(clauses) > 1 and _SCOPE.search(text[clauses[0][0] : clauses[0][1]]):
+        context = text[clauses[0][0] : clauses[0][1]]
+    facts = []
+    for ci, (cs, ce) in enumerate(clauses):
+        for s, e in _items(text, cs, ce):
+            piece = text[s:e].strip()
+            if not piece:
+                continue
+            ctx = context if context and ci > 0 else ""
+            figures = tuple(f for f in extract_figures(piece) if f.text != HOTLINE)  # a name, not a count
+            facts.append(Fact(chunk, piece, s, e, figures, ctx, rank))
+    return facts
+
+
+class TermWeights:
+    """IDF of a term over the chunks (substring match, as Chinese has no spaces).
+
+    A term the corpus never uses gets the highest weight: a question about 洛阳 or
+    收费 stays mostly unanswered however well its other words match.
+    """
+
+    def __init__(self, chunks: list[Chunk], unknown_boost: float = 2.0):
+        self.unknown_boost = unknown_boost
+        self._texts = [c.retrieval_text().lower() for c in chunks]
+        self._n = len(chunks)
+        self._cache: dict[str, float] = {}
+
+    def df(self, term: str, alternatives: tuple[str, ...] = ()) -> int:
+        return sum(1 for t in self._texts if term in t or any(a in t for a in alternatives))
+
+    def weight(self, term: str, alternatives: tuple[str, ...] = (), noun: bool = True) -> float:
+        key = f"{term}|{'|'.join(alternatives)}|{noun}"
+        if key not in self._cache:
+            df = self.df(term, alternatives)
+            idf = math.log((self._n + 1) / (df + 0.5))
+            if df == 0:
+                # A thing the corpus never names (洛阳, 幼儿园, 房价) is the strongest sign it
+                # cannot answer; an unknown verb or adverb (帮忙, 既然) is only phrasing.
+                idf = idf * self.unknown_boost if noun else 0.0
+            self._cache[key] = idf
+        return self._cache[key]
+
+    def term_weight(self, question: Question, term: str) -> float:
+        return self.weight(term, question.alternatives.get(term, ()), term in question.nouns) * question.terms[term]
+
+
+def covered(term: str, alternatives: tuple[str, ...], text: str) -> bool:
+    return term in text or any(a in text for a in alternatives)
+
+
+def coverage(question: Question, weights: TermWeights, text: str) -> float:
+    total = got = 0.0
+    for term in question.terms:
+        w = weights.term_weight(question, term)
+        total += w
+        if covered(term, question.alternatives.get(term, ()), text.lower()):
+            got += w
+    return got / total if total else 0.0
+
+
+def support(question: Question, weights: TermWeights, fact: Fact) -> float:
+    """How much of the question the fact answers: words in the quoted clause count fully,
+    words elsewhere in its sentence or heading (the fact's setting) count 0.6."""
+    clause = f"{fact.context} {fact.text}".lower()
+    sentence = fact.chunk.retrieval_text().lower()
+    total = got = 0.0
+    for term in question.terms:
+        alts = question.alternatives.get(term, ())
+        w = weights.term_weight(question, term)
+        total += w
+        if covered(term, alts, clause):
+            got += w
+        elif covered(term, alts, sentence):
+            got += 0.6 * w
+    return got / total if total else 0.0
+
+
+_STOP_FLAGS = ("v", "p", "c", "x", "u", "d")
+
+
+def figure_head(fact: Fact, question: Question) -> str:
+    """The words naming what the fact's figure counts: 93家[养老机构], [新建、改扩建义务教育学校]144所."""
+    verdicts = [unit_fits(question, f.unit) for f in fact.figures]
+    fig = fact.figures[verdicts.index(True)] if True in verdicts else fact.figures[0]
+    text = fact.text
+    after = []
+    for word, flag in pseg.lcut(text[fig.end :]):
+        if flag.startswith(_STOP_FLAGS) or not word.strip():
+            break
+        after.append(word)
+    if any("\u4e00" <= ch <= "\u9fff" for w in after for ch in w):
+        return "".join(after)
+    before: list[str] = []
+    for word, flag in reversed(pseg.lcut(text[: fig.start])):
+        if not before and flag.startswith(("v", "d", "p", "u")) and word.strip():
+            continue  # 普及率[达]99%, 面积[扩至]3.1亿平方米: skip the verb next to the figure
+        if flag.startswith(("p", "x", "u", "c", "v")) or not word.strip() or word in ("、",):
+            break
+        before.append(word)
+    return "".join(reversed(before))
+
+
+def head_coverage(question: Question, weights: TermWeights, fact: Fact) -> float:
+    """Share of the figure's head words that the question (or its official synonyms) speaks of.
+
+    Low when the fact counts something the resident did not ask about: 12名[行动不便老人]
+    for 网格员, 15家[紧密型城市医疗集团] for 公立医院.
+    """
+    if not fact.figures:
+        return 0.0
+    if question.asked == "date":
+        return 1.0  # a date names no thing; what happened then is checked by support
+    head = figure_head(fact, question)
+    vocab = [question.text.lower(), *(a for alts in question.alternatives.values() for a in alts)]
+    vocab += list(question.terms)
+    total = got = 0.0
+    for word in jieba.lcut(head):
+        word = word.strip()
+        if not word or not any("\u4e00" <= ch <= "\u9fff" or ch.isalpha() for ch in word) or word in ("全市", "的"):
+            continue
+        w = weights.weight(word, noun=False)
+        total += w
+        if any(word in v for v in vocab) or any(len(t) >= 2 and t in word for t in question.terms):
+            got += w
+    return got / total if total else 1.0
+
+
+def score_fact(fact: Fact, question: Question, weights: TermWeights) -> ScoredFact:
+    clause = coverage(question, weights, fact.text)
+    sentence = coverage(question, weights, fact.chunk.retrieval_text())
+    verdicts = [unit_fits(question, f.unit) for f in fact.figures]
+    fits = True if True in verdicts else (None if None in verdicts or not verdicts else False)
+    score = 0.6 * clause + 0.4 * sentence + (0.05 if fits else 0.0) + 0.02 / fact.rank
+    return ScoredFact(fact, clause, sentence, fits, score)
+
+
+def candidate_facts(hits: list[Hit], question: Question, weights: TermWeights) -> list[ScoredFact]:
+    """Facts of the retrieved sentences, best first (including ones whose unit does not fit)."""
+    scored = []
+    for rank, hit in enumerate(hits, start=1):
+        for fact in split_facts(hit.chunk, rank):
+            if question.asked and not fact.figures:
+                continue
+            scored.append(score_fact(fact, question, weights))
+    return sorted(scored, key=lambda s: -s.score)
+
+
+def uncovered_terms(question: Question, texts: list[str]) -> dict[str, float]:
+    joined = " ".join(texts).lower()
+    return {t: m for t, m in question.terms.items() if not covered(t, question.alternatives.get(t, ()), joined)}
+
+
+def _bare(fact: Fact) -> bool:
+    """A clause that is little more than its figure ("2024年6月")."""
+    rest = fact.text
+    for f in fact.figures:
+        rest = rest.replace(f.text, "")
+    return len(re.findall(r"[\u4e00-\u9fff]", rest)) < 3
+
+
+def extend_with_next_clause(fact: Fact) -> Fact:
+    """A bare figure takes the clause after it: 2024年6月，12345热线工单全面接入城市治理平台."""
+    if not _bare(fact):
+        return fact
+    clauses = _pieces(fact.chunk.text)
+    for s, e in clauses:
+        if s > fact.end:
+            new_text = fact.chunk.text[fact.start : e]
+            return Fact(fact.chunk, new_text, fact.start, e, tuple(extract_figures(new_text)), fact.context, fact.rank)
+    return fact
+
+
+def extend_with_previous_clause(fact: Fact, question: Question) -> Fact:
+    """Take in the clause before, when it holds words of the question the fact lacks
+    (在校生共238.23万人，占常住人口的18.3%: the share needs its subject)."""
+    text = fact.chunk.text
+    clauses = _pieces(text)
+    starts = [s for s, _ in clauses]
+    if fact.start not in starts:
+        return fact
+    i = starts.index(fact.start)
+    if i == 0:
+        return fact
+    prev_s, prev_e = clauses[i - 1]
+    prev = text[prev_s:prev_e]
+    missing = uncovered_terms(question, [fact.text])
+    if not any(covered(t, question.alternatives.get(t, ()), prev.lower()) for t in missing):
+        return fact
+    if prev == fact.context:
+        return fact
+    new_text = text[prev_s : fact.end]
+    return Fact(fact.chunk, new_text, prev_s, fact.end, tuple(extract_figures(new_text)), fact.context if i - 1 > 0 else "", fact.rank)

@@ -1,0 +1,187 @@
+"""Understand a resident's question: its content terms, what kind of figure it asks for,
+the years and figures it names, and whether it leans on the previous question.
+
+Pure functions over text; nothing here retrieves or answers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import jieba.posseg as pseg
+
+from rag.figures import Figure, extract_figures
+from rag.lexicon import english_to_chinese, expansions, is_english
+from rag.tokens import STOPWORDS, _ensure_initialised
+
+# What kind of figure is asked for, from the question's wording. Order matters: first match wins.
+_ASKED = [
+    ("date", re.compile(r"什么时候|何时|哪一?年|几月|哪个月|when\b", re.I)),
+    ("duration", re.compile(r"多久|多长时间|多少(小时|分钟|天)|几(小时|分钟|天)|how long", re.I)),
+    ("money", re.compile(r"多少钱|花了多少|投入(了)?多少|资金|费用?|收费|价格?|工资|how much money|cost|fee|price", re.I)),
+    ("change", re.compile(r"(增长|提高|提升|下降|减少|增加|降低|少了|多了)(了)?多少(?![个家所座支项处条张户对名位人路台件种级万平公])|by how much", re.I)),
+    ("ratio", re.compile(r"比例|占比|占多少|占全|百分之|比率|\w率(?!先)|多高|\brates?\b|\bpercent|\bproportion|\bshare of", re.I)),
+    ("area", re.compile(r"多少平方米|面积|多大", re.I)),
+    ("length", re.compile(r"多少公里|多长", re.I)),
+    ("count", re.compile(r"多少|几|how many|number of|how much", re.I)),
+]
+# Wording that only says what kind of figure is wanted; the unit check covers it, so it is no topic.
+_ASKED_WORDING = re.compile(r"比例|占比|比率|多少钱|多久|多长时间|什么时候|何时|哪一?年|几月|面积|多大|多高|多长|百分之几")
+_MEASURE = re.compile(r"(?:多少|几)(个|家|所|座|支|项|处|条|张|户|对|名|位|人次|人|路|台|件|种|级|万)")
+_UNITS_FOR = {
+    "date": {"年", "月", "日"},
+    "duration": {"小时", "分钟", "天", "年"},
+    "money": {"元"},
+    "change": {"%", "倍"},
+    "ratio": {"%"},
+    "area": {"平方米"},
+    "length": {"公里", "米"},
+}
+_COUNTING = {"个", "家", "所", "座", "支", "项", "处", "条", "种", "级"}
+_PEOPLE = {"人", "名", "位", "人次"}
+_NOT_COUNTS = {"%", "元", "年", "月", "日", "小时", "分钟", "天", "平方米", "公里", "倍"}
+
+_FOLLOWUP_START = re.compile(r"^(那|那么|还有|另外|其中|再问|and\b|what about|how about)", re.I)
+_FOLLOWUP_END = re.compile(r"呢[？?！!。.\s]*$")
+_INJECTION = re.compile(
+    r"(忽略|无视|忘记|忘掉)(掉)?(你)?(之前|以上|上面|前面|所有|全部)?的?(所有|全部)?(指令|提示词?|规则|设定|要求)[，,。；;：:]?"
+    r"|(你现在是|你是一个|扮演|假装你是)[^，,。；;？?]*[，,。；;]?"
+    r"|ignore (all )?(previous|prior|above) instructions[,.;:]?",
+    re.I,
+)
+_YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?=\s*年)")
+_FUTURE = re.compile(r"明年|后年|将来会|以后会|计划|到(19|20)\d{2}年|will\b|next year", re.I)
+_PUNCT = re.compile(r"[\s\W_]+")
+# Words that frame a question rather than say what it is about.
+_FRAMING = frozenset(
+    "为什么 为何 告诉 知道 想 想问 问 问问 请问 是不是 真的 对吧 对不对 听说 据说 多久 多长 多大 多高 一共 总共 "
+    "加起来 现在 目前 分别 各 各有 大概 大约 具体 情况 数量 数字 数据 帮 帮我 查 查询 一下 已经 达到 了 吗 呢 "
+    "后 从 到 被 把 给 让 对 啥 啥时候 哪 哪些 哪里 什么 怎么 怎么样 怎样 多 少 有 个 how many much what when "
+    "which who where why does do did is are was were the a an of in on to for by there has have with its "
+    "郑州 郑州市 全市 我市 本市 市里 其中 以后 只有 既然 该 各种 起来 几年 这几年 那 有人 帮忙 搞 帮着 "
+    "用 上 去 找 建了 发了 领了 花 花了 我家 家里 是从 开始 算 叫 哪天 哪条 几大 一个 这个 那个 这些".split()
+)
+# Parts of speech of phrasing (verbs, adverbs, pronouns, particles...): unknown to the
+# corpus, such a word says nothing about answerability. Everything else names a thing.
+_PHRASING_FLAGS = ("v", "d", "r", "p", "c", "u", "y", "e", "o", "zg", "ul", "uj", "f", "t", "q", "a")
+
+
+@dataclass(frozen=True)
+class Question:
+    raw: str
+    text: str  # the question as understood (instructions to the assistant removed)
+    search_text: str  # what retrieval sees: text + official terms (+ Chinese terms for English)
+    terms: dict[str, float] = field(default_factory=dict)  # content term -> weight multiplier
+    alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)  # term -> official wording
+    nouns: frozenset[str] = frozenset()  # the terms that name things (an unknown noun weighs heavily)
+    asked: str = ""  # date, duration, money, change, ratio, area, length, count, "" (not a figure question)
+    measure: str = ""  # the measure word after 多少/几, e.g. 张
+    years: tuple[int, ...] = ()
+    figures: tuple[Figure, ...] = ()  # figures the resident stated (maybe a false premise)
+    english: bool = False
+    future: bool = False
+
+
+def strip_injection(text: str) -> str:
+    return _INJECTION.sub("", text).strip()
+
+
+def content_terms(text: str) -> dict[str, bool]:
+    """Precise-mode jieba words that carry meaning -> whether each is a noun-like word
+    (question words, particles and figures dropped)."""
+    _ensure_initialised()
+    without_figures = _ASKED_WORDING.sub(" ", _MEASURE.sub(" ", text))  # 多少所 / 几家: the measure word is not a topic
+    for f in reversed(extract_figures(without_figures)):
+        if f.unit or len(f.text) < 5:  # keep bare 12345 (the hotline) as a word
+            without_figures = without_figures[: f.start] + " " + without_figures[f.end :]
+    terms: dict[str, bool] = {}
+    for word, flag in pseg.lcut(without_figures.lower()):
+        word = _PUNCT.sub("", word)
+        if word and word not in STOPWORDS and word not in _FRAMING and not re.fullmatch(r"[多少几吗呢吧啊有是都]+", word):
+            terms[word] = terms.get(word, False) or not flag.startswith(_PHRASING_FLAGS)
+    return terms
+
+
+def analyse(raw: str, weight: float = 1.0) -> Question:
+    text = strip_injection(raw) or raw
+    english = is_english(text)
+    base = english_to_chinese(text) if english else text
+    extra = expansions(base)
+    found = content_terms(_FOLLOWUP_START.sub("", _FOLLOWUP_END.sub("", base)))
+    terms = {t: weight for t in found}
+    alternatives = {t: alts for t in terms if (alts := tuple(expansions(t)))}
+    asked = next((name for name, pattern in _ASKED if pattern.search(text)), "")
+    measure = m.group(1) if (m := _MEASURE.search(text)) else ""
+    figures = tuple(f for f in extract_figures(text) if f.text != "12345")
+    if not asked and figures:  # "基础教育学校有5657所，对吧？" asks about a count
+        unit = figures[0].unit
+        asked = next((name for name, units in _UNITS_FOR.items() if unit in units and name != "change"), "count")
+        measure = measure or (unit if asked == "count" else "")
+    return Question(
+        raw=raw,
+        text=text,
+        search_text=" ".join([base, *extra]),
+        terms=terms,
+        alternatives=alternatives,
+        nouns=frozenset(t for t, is_noun in found.items() if is_noun),
+        asked=asked,
+        measure=measure,
+        years=tuple(int(m.group(0)) for m in _YEAR.finditer(text)),
+        figures=figures,
+        english=english,
+        future=bool(_FUTURE.search(text)),
+    )
+
+
+def looks_like_followup(text: str) -> bool:
+    """Wording that only makes sense after an earlier question: 那农村呢？ 其中护理型床位占多少？"""
+    text = text.strip()
+    return bool(_FOLLOWUP_START.search(text) or _FOLLOWUP_END.search(text))
+
+
+def merge(current: Question, previous: Question) -> Question:
+    """The follow-up read in the light of the earlier question: its own words weigh double."""
+    terms = {t: w * 0.3 for t, w in previous.terms.items()}
+    for t, w in current.terms.items():
+        terms[t] = max(terms.get(t, 0.0), w)
+    alternatives = {**previous.alternatives, **current.alternatives}
+    nouns = previous.nouns | current.nouns
+    return Question(
+        raw=current.raw,
+        text=f"{previous.text} {current.text}",
+        search_text=f"{current.search_text} {previous.search_text}",
+        terms=terms,
+        alternatives=alternatives,
+        nouns=nouns,
+        asked=current.asked if current.asked not in ("", "count") else previous.asked or current.asked,
+        measure=current.measure,  # 那燃气安全装置呢？ after 多少个传感器: 户 is as good as 个
+        years=current.years or previous.years,
+        figures=current.figures,
+        english=current.english,
+        future=current.future,
+    )
+
+
+def unit_fits(question: Question, unit: str) -> bool | None:
+    """Whether a figure's unit can answer the question: True, False, or None (can't tell)."""
+    if question.asked in _UNITS_FOR:
+        return unit in _UNITS_FOR[question.asked]
+    if question.asked == "count":
+        m = question.measure
+        if not m:  # 有多少: a count, a share or a sum may all answer it
+            return None if unit in _NOT_COUNTS or not unit else True
+        if unit in _NOT_COUNTS:
+            return False
+        if not unit or m == "万":
+            return None
+        if (
+            m == "个"  # the everyday classifier stands for any other
+            or unit.startswith(m)
+            or m.startswith(unit)  # 件 / 件次, 人 / 人次
+            or (m in _COUNTING and unit in _COUNTING)
+            or (m in _PEOPLE and unit in _PEOPLE)
+        ):
+            return True
+        return False
+    return None
