@@ -14,27 +14,44 @@ Definitions (the README's Evaluation section repeats them):
 * negative_rejection - unanswerable questions that were refused.
 * false_refusal - answerable questions that were refused.
 * fabricated - answers (refusals included) stating a figure that none of their
-  cited passages states (rag.figures.unsupported_figures); must be 0.
+  cited passages states (rag.figures.unsupported_figures); must be 0. A figure
+  echoed from the question ("没有2020年的数据") counts too: the resident reads it
+  in the assistant's words; the report marks such echoes.
 * citation_precision - over all citations of all non-refused answers (micro
   average): the share whose passage states at least one figure the answer text
   states. An answer stating no figure makes all its citations imprecise.
 * uncited - non-refused answers without any citation (reported, not gated).
-* *_ms_p50 / *_ms_p95 - latency percentiles of retriever.search and of ask.
+* search_ms_p50/p95, answer_ms_p50/p95 - latency percentiles (ms) of one
+  retriever.search call and of one ask call (reported, never gated).
+* answer_chars_p50 - median answer length in characters (reported).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Iterable
 
 import numpy as np
 
-from rag.figures import contains_figure, extract_figures, same_value, unsupported_figures
+from rag.figures import Figure, contains_figure as _contains_figure, extract_figures as _extract_figures
+from rag.figures import same_value, unsupported_figures
 
 from evals.dataset import Question, Span
 from evals.records import Passage, Record
 
 MRR_DEPTH = 10
+
+
+# rag.figures is pure; the same passages are checked against many figures, so remember.
+@lru_cache(maxsize=1 << 16)
+def contains_figure(text: str, figure: str) -> bool:
+    return _contains_figure(text, figure)
+
+
+@lru_cache(maxsize=1 << 14)
+def extract_figures(text: str) -> tuple[Figure, ...]:
+    return tuple(_extract_figures(text))
 
 
 # --- pure functions ----------------------------------------------------------
@@ -80,7 +97,7 @@ def fabricated_figures(answer_text: str, cited_texts: list[str]) -> list[str]:
 def citation_support(answer_text: str, cited_texts: list[str]) -> list[bool]:
     """For each citation: does its passage state at least one figure the answer states?"""
     stated = extract_figures(answer_text)
-    return [any(same_value(a, c) for a in stated for c in extract_figures(t)) for t in cited_texts]
+    return [any(same_value(a, c) for c in extract_figures(t) for a in stated) for t in cited_texts]
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -131,10 +148,12 @@ class Metric:
         weight = sum(i.weight for i in items)
         return sum(i.value for i in items) / weight if weight else None
 
-    def evaluate(self, records: Iterable[Record]) -> MetricResult:
-        items = [self.score(r) for r in records if self.applies(r)]
-        return MetricResult(self.name, self.aggregate(items), len(items), tuple(items))
+    def result(self, items: Iterable[ItemResult]) -> MetricResult:
+        items = tuple(items)
+        return MetricResult(self.name, self.aggregate(list(items)), len(items), items)
 
+    def evaluate(self, records: Iterable[Record]) -> MetricResult:
+        return self.result(self.score(r) for r in records if self.applies(r))
 
 def _item(r: Record, value: float, weight: float = 1.0, note: str = "") -> ItemResult:
     return ItemResult(r.id, r.category, float(value), float(weight), note)
@@ -179,7 +198,12 @@ def _false_refusal(r: Record) -> ItemResult:
 
 def _fabricated(r: Record) -> ItemResult:
     invented = fabricated_figures(r.reply.text, [c.text for c in r.reply.citations])
-    return _item(r, bool(invented), note=f"unsupported {', '.join(invented)}" if invented else "")
+    asked = " ".join((*r.question.history, r.question.question))
+    echoed = [f for f in invented if contains_figure(asked, f)]
+    note = f"unsupported {', '.join(invented)}" if invented else ""
+    if echoed:  # still counted: the answer states a figure no source states
+        note += f" (echoed from the question: {', '.join(echoed)})"
+    return _item(r, bool(invented), note=note)
 
 
 def _citation_precision(r: Record) -> ItemResult:
@@ -219,6 +243,8 @@ ANSWER_METRICS: tuple[Metric, ...] = (
     Metric("uncited", "count", _answered, _uncited, lambda i: i.value > 0, "answers without any citation"),
     latency_metric("answer", 50, lambda r: r.reply.latency_ms if r.reply else None),
     latency_metric("answer", 95, lambda r: r.reply.latency_ms if r.reply else None),
+    Metric("answer_chars_p50", "p50", lambda r: r.reply is not None, lambda r: _item(r, len(r.reply.text)),
+           description="median answer length in characters (how much a resident must read)"),
 )
 
 ALL_METRICS = RETRIEVAL_METRICS + ANSWER_METRICS
@@ -228,7 +254,9 @@ def evaluate_all(records: list[Record], metrics: Iterable[Metric] = ALL_METRICS)
     return {m.name: m.evaluate(records) for m in metrics}
 
 
-def by_category(records: list[Record], categories: Iterable[str],
+def by_category(results: dict[str, MetricResult], categories: Iterable[str],
                 metrics: Iterable[Metric] = ALL_METRICS) -> dict[str, dict[str, MetricResult]]:
-    metrics = tuple(metrics)
-    return {c: evaluate_all([r for r in records if r.category == c], metrics) for c in categories}
+    """The same items re-aggregated per category (nothing is scored twice)."""
+    metrics = [m for m in metrics if m.name in results]
+    return {c: {m.name: m.result(i for i in results[m.name].items if i.category == c) for m in metrics}
+            for c in categories}

@@ -59,11 +59,12 @@ def run_suite(system: System, questions: list[Question], uncovered: list[Occurre
     started = time.perf_counter()
     records = run_records(system, questions, answers=answers, progress=progress)
     metrics = metrics if answers else RETRIEVAL_METRICS
+    results = evaluate_all(records, metrics)
     return SuiteResult(
         system=system.describe(),
         records=records,
-        metrics=evaluate_all(records, metrics),
-        categories=by_category(records, CATEGORIES, metrics),
+        metrics=results,
+        categories=by_category(results, CATEGORIES, metrics),
         uncovered=list(uncovered),
         seconds=time.perf_counter() - started,
         questions=len(questions),

@@ -1,0 +1,4 @@
+from evals.cli import main
+import sys
+
+sys.exit(main())
