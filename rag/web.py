@@ -439,6 +439,7 @@ def make_theme(kiosk: bool) -> gr.themes.Base:
         button_secondary_text_color="*neutral_900",
         body_text_color_subdued="*neutral_600",
         block_label_text_color="*neutral_700",
+        block_title_text_color="*neutral_700",
         input_placeholder_color="*neutral_500",
     )
 

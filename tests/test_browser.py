@@ -1,0 +1,258 @@
+"""The real page in headless Chromium: the web chat, the kiosk, and that nothing leaves localhost.
+
+Drives Debian's /usr/bin/chromium (apt-get install chromium; ./run.sh test installs it),
+never a browser downloaded by Playwright: that download fails offline.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import sqlite3
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from rag.pipeline import Pipeline
+from rag.settings import Settings
+from rag.web import ChatService, build_ui, launch_options
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+IDLE, WARNING = 3, 3  # seconds; short for the test (app.py insists on a warning >= 20 s)
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"),
+    pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning"),
+]
+sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (requirements-test.txt)")
+expect = sync_api.expect
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def pipeline() -> Pipeline:
+    return Pipeline.load(Settings(), say=lambda message: None)
+
+
+@pytest.fixture(scope="module")
+def feedback_db(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("feedback") / "feedback.sqlite3"
+
+
+@pytest.fixture(scope="module")
+def servers(pipeline, feedback_db):
+    """The web chat and the kiosk (short idle timings), each on its own free port."""
+    demos, urls = [], {}
+    for mode, kiosk in (("web", False), ("kiosk", True)):
+        settings = Settings(port=free_port(), feedback_db=feedback_db, kiosk_idle_seconds=IDLE, kiosk_warning_seconds=WARNING)
+        demo = build_ui(ChatService(pipeline, settings), kiosk=kiosk)
+        _, urls[mode], _ = demo.launch(**launch_options(settings, kiosk=kiosk), prevent_thread_lock=True, quiet=True)
+        demos.append(demo)
+    yield urls
+    for demo in demos:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def new_page(browser):
+    """A page that records every request and dialog, and refuses any request that would leave localhost."""
+    context = browser.new_context(viewport={"width": 1366, "height": 1024}, locale="zh-CN")
+    page = context.new_page()
+    page.outside, page.dialogs = [], []  # type: ignore[attr-defined]
+
+    def guard(route):
+        if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            page.outside.append(route.request.url)  # type: ignore[attr-defined]
+            route.abort()
+
+    context.route("**/*", guard)
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))  # type: ignore[attr-defined]
+    return context, page
+
+
+@pytest.fixture(scope="module")
+def web(browser, servers):
+    """One web-chat page for the web tests (a page load costs ~2 s); each test checks its own new answer."""
+    context, page = new_page(browser)
+    open_page(page, servers["web"])
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def kiosk(browser, servers):
+    """A fresh kiosk page: its idle timer starts clean."""
+    context, page = new_page(browser)
+    open_page(page, servers["kiosk"])
+    yield page
+    context.close()
+
+
+def open_page(page, url: str):
+    page.goto(url)
+    expect(page.locator("#ms-question textarea")).to_be_visible(timeout=20_000)
+
+
+def ask(page, question: str):
+    """Type a question and press Enter; returns the new answer's locator."""
+    before = page.locator(".ms-answer").count()
+    page.locator("#ms-question textarea").fill(question)
+    page.locator("#ms-question textarea").press("Enter")
+    expect(page.locator(".ms-answer")).to_have_count(before + 1, timeout=20_000)
+    return page.locator(".ms-answer").last
+
+
+# --- web chat ----------------------------------------------------------------
+
+
+def test_web_question_shows_the_figure_and_an_expandable_source_card(web):
+    page = web
+    answer = ask(page, "郑州有多少家养老机构？")
+    expect(answer.locator(".ms-answer-text")).to_contain_text("93家")
+    card = answer.locator("details.ms-source").first
+    expect(card.locator("summary")).to_contain_text("改善民生 同心共建幸福城")
+    expect(card.locator("mark").first).to_be_hidden()  # collapsed until opened
+    card.locator("summary").click()
+    expect(card.locator("mark").first).to_be_visible()
+    expect(card.locator("mark").first).to_have_text("93家")
+    assert page.outside == []
+
+
+def test_web_follow_up_and_feedback(web, feedback_db):
+    page = web
+    expect(ask(page, "郑州划分了多少个社区网格？")).to_contain_text("7876个")
+    expect(ask(page, "那农村网格呢？")).to_contain_text("11381个")
+    page.get_by_role("button", name="来源有误").click()
+    expect(page.locator("#ms-status")).to_contain_text("来源有误")
+    rows = sqlite3.connect(feedback_db).execute("SELECT rating, question FROM feedback").fetchall()
+    assert ("wrong_source", "那农村网格呢？") in rows
+
+
+def test_web_refusal_names_the_hotline(web):
+    page = web
+    answer = ask(page, "洛阳有多少家养老机构？")
+    expect(answer).to_have_class(re.compile("ms-refused"))
+    expect(answer).to_contain_text("12345")
+
+
+def test_web_renders_markup_in_a_question_as_text(web):
+    page = web
+    question = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 1">'
+    ask(page, question)
+    expect(page.locator(".ms-question").last).to_have_text(question)
+    assert page.evaluate("window.pwned") is None and page.dialogs == []
+    assert page.locator("#ms-chat img").count() == 0
+
+
+def test_web_bad_input_gets_a_message_and_the_page_keeps_working(web):
+    page = web
+    page.locator("#ms-send").click()
+    expect(page.locator(".ms-answer").last).to_contain_text("请先输入")
+    expect(ask(page, "问" * 5000)).to_contain_text("超过了 500 字")
+    expect(ask(page, "郑州有多少家养老机构？")).to_contain_text("93家")
+
+
+def test_web_page_requested_nothing_outside_localhost(web):
+    assert web.outside == []
+    assert web.evaluate("JSON.stringify(Object.keys(localStorage))") == "[]"  # run_history off: no saved runs
+
+
+# --- kiosk -------------------------------------------------------------------
+
+_STYLE_JS = """(el) => {
+  const rgba = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  let bg = null;
+  for (let node = el; node; node = node.parentElement) {
+    const c = rgba(getComputedStyle(node).backgroundColor);
+    if (c.length >= 3 && (c.length === 3 || c[3] > 0.5)) { bg = c.slice(0, 3); break; }
+  }
+  const box = el.getBoundingClientRect();
+  const style = getComputedStyle(el);
+  return {fg: rgba(style.color).slice(0, 3), bg: bg || [255, 255, 255], size: parseFloat(style.fontSize),
+          width: box.width, height: box.height, text: el.innerText.trim().slice(0, 30)};
+}"""
+
+
+def contrast(fg, bg) -> float:
+    def luminance(rgb):
+        c = [v / 255 for v in rgb]
+        c = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+    hi, lo = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_kiosk_topic_button_answers_in_large_type_and_big_targets(kiosk):
+    page = kiosk
+    page.get_by_role("button", name="养老与救助", exact=True).click()
+    page.get_by_role("button", name="郑州有多少家养老机构？").click()
+    answer = page.locator(".ms-answer").last
+    expect(answer).to_contain_text("93家", timeout=20_000)
+
+    texts = [".ms-answer-text", ".ms-question", ".ms-header p", ".ms-topics p", ".ms-feedback-label", "#ms-question label span"]
+    for selector in texts:
+        style = page.locator(selector).first.evaluate(_STYLE_JS)
+        assert style["size"] >= 22, (selector, style)
+        assert contrast(style["fg"], style["bg"]) >= 4.5, (selector, style)
+
+    buttons = page.locator(".gradio-container button:visible")
+    assert buttons.count() >= 10
+    for i in range(buttons.count()):
+        style = buttons.nth(i).evaluate(_STYLE_JS)
+        assert style["width"] >= 44 and style["height"] >= 44, style
+        assert style["size"] >= 22, style
+        assert contrast(style["fg"], style["bg"]) >= 4.5, style
+    assert page.outside == []
+
+
+def test_kiosk_idle_warning_lets_the_resident_continue_then_wipes_the_conversation(kiosk):
+    page = kiosk
+    page.get_by_role("button", name="郑州全市有多少所基础教育学校？").click()
+    expect(page.locator(".ms-answer")).to_have_count(1, timeout=20_000)
+
+    warning = page.locator("#ms-idle")
+    expect(warning).to_be_visible(timeout=(IDLE + 3) * 1000)
+    expect(warning).to_have_attribute("role", "alertdialog")
+    expect(warning.locator("#ms-idle-count")).to_have_text(re.compile(r"^[1-3]$"))
+    style = warning.get_by_role("button", name="继续使用").evaluate(_STYLE_JS)
+    assert style["width"] >= 44 and style["height"] >= 44 and contrast(style["fg"], style["bg"]) >= 4.5
+
+    warning.get_by_role("button", name="继续使用").click()
+    expect(warning).to_be_hidden()
+    expect(page.locator(".ms-answer")).to_have_count(1)  # still there
+
+    expect(warning).to_be_visible(timeout=(IDLE + 3) * 1000)  # idle again: no touch this time
+    expect(page.locator(".ms-answer")).to_have_count(0, timeout=(WARNING + 5) * 1000)
+    expect(warning).to_be_hidden()
+    expect(page.locator("#ms-status")).to_contain_text("对话已清空")
+    expect(page.locator("#ms-feedback")).to_be_hidden()
+
+    stored = page.evaluate("JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])")
+    assert "基础教育" not in stored  # nothing of the conversation is kept in the browser
+    assert page.outside == []
