@@ -43,6 +43,10 @@ case "$cmd" in
     setup_browser
     "$VENV/bin/python" -m rag.ingest --quiet
     "$VENV/bin/python" -m pytest "$@"
+    # The eval gate: exits non-zero naming each metric below evals/thresholds.json.
+    # Its report goes to a temporary folder (or $EVAL_REPORT_DIR, e.g. for CI artifacts),
+    # so the committed evals/reports/default.* change only when someone regenerates them.
+    "$VENV/bin/python" -m evals --quiet --out "${EVAL_REPORT_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/minsheng-evals.XXXXXX")}"
     ;;
   *)
     echo "usage: ./run.sh app [--kiosk] [--port N] | ./run.sh test [pytest args]" >&2

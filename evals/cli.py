@@ -5,7 +5,7 @@ settings (Pipeline.load builds the index first if it is missing or stale), print
 the metrics, writes DIR/NAME.md and DIR/NAME.json (default evals/reports/default.*)
 and exits 1 naming each metric outside evals/thresholds.json (2 on a setup error).
 --compare runs several configurations and a LangChain-tutorial baseline instead
-(evals/reports/compare.*).
+(evals/reports/compare.*); --all regenerates both reports in one run.
 """
 
 from __future__ import annotations
@@ -34,8 +34,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--retriever", choices=("hybrid", "dense", "bm25"))
     parser.add_argument("--chunk-sentences", type=int)
     parser.add_argument("--compare", action="store_true", help="several configurations and the baseline side by side")
+    parser.add_argument("--all", action="store_true",
+                        help="regenerate both committed reports: the suite (default.*) then --compare (compare.*)")
     parser.add_argument("--configs", help="with --compare: comma-separated config names to run (default: all)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.all and args.name:
+        parser.error("--all writes default.* and compare.*; give --out, not --name")
+    return args
 
 
 def settings_from(args: argparse.Namespace):
@@ -78,9 +83,12 @@ def main(argv: list[str] | None = None, system=None) -> int:
 
     args = parse_args(argv)
     say = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
-    if args.compare:
+    if args.compare or args.all:
         from evals.compare import run_compare
 
+        if args.all:  # the default suite first, into its own files, then the comparison
+            code = main([a for a in (argv if argv is not None else sys.argv[1:]) if a != "--all"], system)
+            return max(code, run_compare(args, say))
         return run_compare(args, say)
     settings = settings_from(args)
     try:
