@@ -309,7 +309,7 @@ CSS = """
 .ms-ref { color: #1d4ed8; font-weight: 700; font-size: .8em; }
 .dark .ms-ref { color: #93c5fd; }
 .ms-fig, .ms-hotline-number { font-weight: 700; }
-.ms-refused .ms-answer-text { font-weight: 600; }
+.ms-refused { border-left: 5px solid #b45309; padding-left: .7em; }
 .ms-hotline { padding: .5em .75em; border-left: 5px solid #b45309; background: #fffbeb; color: #1f2937; border-radius: 6px; }
 .ms-hotline-number { font-size: 1.1em; letter-spacing: .03em; }
 .ms-rewritten, .ms-note, .ms-source-meta, .ms-open-hint { color: var(--body-text-color-subdued); font-size: .85em; }
@@ -473,7 +473,7 @@ def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
                     elem_id="ms-chat",
                     label="对话",
                     show_label=False,
-                    height="46vh" if kiosk else 500,
+                    height="46vh" if kiosk else 560,
                     placeholder="**您好！** 请输入您的问题，或点选话题里的问题。每个回答都注明出处。",
                     feedback_options=None,  # our own labelled buttons below, large enough to tap
                     buttons=[] if kiosk else ["copy"],

@@ -1,0 +1,89 @@
+"""Take the README's screenshots: docs/web.png and docs/kiosk.png.
+
+    python benchmarks/screenshots.py
+
+Starts both modes in-process, drives Debian's /usr/bin/chromium with Playwright and
+saves the pictures. Chinese text needs a CJK font on the machine (Debian: fonts-noto-cjk).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ask(page, question: str) -> None:
+    before = page.locator(".ms-answer").count()
+    page.locator("#ms-question textarea").fill(question)
+    page.locator("#ms-question textarea").press("Enter")
+    page.wait_for_function(f"document.querySelectorAll('.ms-answer').length > {before}", timeout=30_000)
+
+
+def main() -> int:
+    from playwright.sync_api import sync_playwright
+
+    from rag.pipeline import Pipeline
+    from rag.settings import Settings
+    from rag.web import ChatService, build_ui, launch_options
+
+    out = ROOT / "docs"
+    out.mkdir(exist_ok=True)
+    feedback = Path(tempfile.mkdtemp()) / "feedback.sqlite3"
+    pipeline = Pipeline.load(Settings(), say=print)
+    demos, urls = [], {}
+    for kiosk in (False, True):
+        settings = Settings(port=free_port(), feedback_db=feedback)
+        demo = build_ui(ChatService(pipeline, settings), kiosk=kiosk)
+        _, urls[kiosk], _ = demo.launch(**launch_options(settings, kiosk=kiosk), prevent_thread_lock=True, quiet=True)
+        demos.append(demo)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+
+            page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+            page.goto(urls[False])
+            page.wait_for_selector("#ms-question textarea")
+            ask(page, "郑州有多少家养老机构？")
+            page.locator("details.ms-source summary").first.click()
+            ask(page, "洛阳有多少家养老机构？")
+            page.get_by_role("button", name="养老与救助", exact=True).click()
+            page.wait_for_timeout(800)
+            page.screenshot(path=out / "web.png")
+
+            page = browser.new_page(viewport={"width": 1366, "height": 1024}, locale="zh-CN")
+            page.goto(urls[True])
+            page.wait_for_selector("#ms-question textarea")
+            page.get_by_role("button", name="养老与救助", exact=True).click()
+            page.get_by_role("button", name="郑州有多少家养老机构？").click()
+            page.wait_for_selector(".ms-answer", timeout=30_000)
+            page.locator("details.ms-source summary").first.click()
+            page.wait_for_timeout(600)
+            page.locator("#ms-chat .bubble-wrap").evaluate("el => { el.scrollTop = 0; }")  # show the question too
+            page.wait_for_timeout(300)
+            page.screenshot(path=out / "kiosk.png")
+            browser.close()
+    finally:
+        for demo in demos:
+            demo.close()
+    print(f"wrote {out / 'web.png'} and {out / 'kiosk.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
