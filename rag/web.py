@@ -207,7 +207,8 @@ class ChatService:
         self.pipeline = pipeline
         self.settings = settings
         self.feedback = feedback or FeedbackStore(settings.feedback_db)
-        # The native embedder and jieba are not known to be thread-safe; an answer takes ~20-100 ms.
+        # The native embedder and jieba are not known to be thread-safe; an answer is short work
+        # (tens of ms on an idle 2-core machine), so one lock costs little.
         self._lock = threading.Lock()
 
     # The one code path to the pipeline: the chat and the /ask API both come here.
@@ -297,7 +298,8 @@ def _status(message: str) -> str:
 # ---------------------------------------------------------------------------
 # The page
 
-# System fonts only: Gradio's default themes fetch web fonts, and a kiosk is offline.
+# System fonts only: Gradio's bundled fonts have no Chinese glyphs, some of its themes fetch Google
+# Fonts, and a kiosk is offline. Debian: fonts-noto-cjk.
 FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", "system-ui", "sans-serif"]
 MONO_FONTS = ["Noto Sans Mono CJK SC", "ui-monospace", "monospace"]
 
