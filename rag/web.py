@@ -62,9 +62,8 @@ TOPICS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-# Reasons set here, before the pipeline is asked.
-EMPTY, TOO_LONG, ERROR = "empty", "too_long", "error"
-_NOT_A_REFUSAL_OF_EVIDENCE = {EMPTY, TOO_LONG}
+# Answer.reason values: bad input is declined without sending the resident to the hotline.
+_NOT_A_REFUSAL_OF_EVIDENCE = {"empty", "too_long"}
 _HISTORY_LIMIT = 10  # earlier questions passed on; a follow-up needs only the last few
 _PREVIEW_CHARS = 120  # how much of an over-long question is echoed on screen
 
@@ -123,7 +122,7 @@ def render_source_card(citation: dict, answer_figures=()) -> str:
     if citation.get("section"):
         where += f'<span class="ms-section"> · {_esc(citation["section"])}</span>'
     return (
-        f'<details class="ms-source" data-marker="{int(citation.get("marker", 0))}">'
+        '<details class="ms-source">'
         f'<summary><span class="ms-ref">[{int(citation.get("marker", 0))}]</span> {where}'
         '<span class="ms-open-hint">点开看原文</span></summary>'
         f'<blockquote class="ms-quote">{highlight(citation.get("text", ""), figures)}</blockquote>'
@@ -138,7 +137,8 @@ def render_answer(answer: dict) -> str:
     refused = bool(answer.get("refused"))
     hotline = refused and answer.get("reason") not in _NOT_A_REFUSAL_OF_EVIDENCE
     text = str(answer.get("answer", ""))
-    parts = [f'<div class="ms-answer{" ms-refused" if refused else ""}" data-reason="{_esc(str(answer.get("reason", "")))}">']
+    reason = re.sub(r"[^a-z_]", "", str(answer.get("reason", "")))  # a class: Gradio's sanitizer drops data-*
+    parts = [f'<div class="ms-answer ms-reason-{reason}{" ms-refused" if refused else ""}">']
     parts.append(f'<p class="ms-answer-text">{render_answer_text(text, answer.get("figures", ()), hotline)}</p>')
     rewritten = str(answer.get("rewritten_question") or "")
     if rewritten and str(answer.get("question", "")) not in rewritten and not refused:  # a real rewrite, not a concatenation
@@ -169,27 +169,6 @@ def render_question(question: str, max_chars: int) -> str:
 # Handlers
 
 
-def check_question(question: str, max_chars: int) -> Answer | None:
-    """A reply for input the pipeline should not see (empty, too long); None when it may be asked."""
-    if not question:
-        return Answer(
-            question="",
-            text="请先输入您的问题，例如：“郑州有多少家养老机构？”，或点选一个话题里的问题。",
-            refused=True,
-            reason=EMPTY,
-            backend="input-check",
-        )
-    if len(question) > max_chars:
-        return Answer(
-            question=question,
-            text=f"您的问题有 {len(question)} 个字，超过了 {max_chars} 字的上限。请把问题缩短，一次问一件事。",
-            refused=True,
-            reason=TOO_LONG,
-            backend="input-check",
-        )
-    return None
-
-
 @dataclass
 class Session:
     """One resident's conversation, held on the server (gr.State), never in the browser."""
@@ -211,13 +190,11 @@ class ChatService:
         # (tens of ms on an idle 2-core machine), so one lock costs little.
         self._lock = threading.Lock()
 
-    # The one code path to the pipeline: the chat and the /ask API both come here.
+    # The one code path to the pipeline: the chat and the /ask API both come here. The answerer
+    # itself declines empty, over-long and personal-data questions, with the same words as the CLI.
     def ask(self, question: str, history: list[str] | None = None) -> dict:
         """Answer a resident's question from the official articles; history = earlier questions, oldest first."""
-        question = (question if isinstance(question, str) else "").strip()
-        problem = check_question(question, self.settings.max_question_chars)
-        if problem is not None:
-            return problem.to_dict()
+        question = question if isinstance(question, str) else ""
         started = time.perf_counter()
         with self._lock:
             answer = self.pipeline.ask(question, self._clean_history(history))
@@ -286,7 +263,7 @@ def _error_answer(question: str) -> dict:
         question=question,
         text=f"抱歉，系统暂时出了问题，请稍后再试，或拨打郑州市民服务热线 {HOTLINE}。",
         refused=True,
-        reason=ERROR,
+        reason="error",
         backend="error",
     ).to_dict()
 

@@ -78,13 +78,11 @@ def test_history_is_optional(client):
     assert "93家" in client.predict("郑州有多少家养老机构？", api_name="/ask")["answer"]
 
 
-@pytest.mark.parametrize(
-    ("question", "reason", "words"),
-    [("", "empty", "请先输入"), ("养" * 5000, "too_long", "超过了 500 字")],
-)
-def test_bad_input_gets_a_clear_message(client, question, reason, words):
+@pytest.mark.parametrize(("question", "reason"), [("", "empty"), ("   ", "empty"), ("养" * 5000, "too_long")])
+def test_bad_input_gets_a_clear_message(client, question, reason):
     result = ask(client, question)
-    assert result["refused"] is True and result["reason"] == reason and words in result["answer"]
+    assert result["refused"] is True and result["reason"] == reason and result["answer"]
+    assert result["citations"] == []
 
 
 def test_a_script_question_is_answered_as_text_and_the_server_keeps_working(client):
