@@ -30,7 +30,7 @@ from rag.facts import (
 )
 from rag.figures import extract_figures, same_value, unsupported_figures
 from rag.privacy import find_personal_data
-from rag.question import Question, analyse, looks_like_followup, merge
+from rag.question import Question, analyse, looks_like_followup, merge, split_parts
 from rag.retriever import HybridRetriever
 from rag.settings import Settings
 from rag.types import Answer, Citation, Hit
@@ -100,6 +100,9 @@ class Answerer:
             return Answer(raw, f"您好！我可以回答{SCOPE}的问题，例如：“郑州有多少家养老机构？”", reason="greeting")
 
         question = self.standalone(text, history)
+        parts = split_parts(question.text) if not history else [question.text]
+        if len(parts) > 1:
+            return self._answer_parts(raw, question, parts)
         hits = self.retriever.search(question.search_text, k=self.settings.top_k)
         decision = self.decide(question, hits)
         if decision.reason != "answered":
@@ -107,21 +110,44 @@ class Answerer:
         answer = self.compose(raw, question, decision, hits)
         return self._maybe_rephrase(answer)
 
+    def _answer_parts(self, raw: str, question: Question, parts: list[str]) -> Answer:
+        """Each part of a two-figure question answered on its own; the first part lends
+        its subject to the rest (…学位一共多少？其中寄宿制学校新增了多少？)."""
+        first = self.weights.ground(analyse(parts[0]))
+        facts: list[Fact] = []
+        hits: list[Hit] = []
+        unanswered = 0
+        for i, part in enumerate(parts):
+            q = first if i == 0 else self.weights.ground(merge(analyse(part), first))
+            part_hits = self.retriever.search(q.search_text, k=self.settings.top_k)
+            decision = self.decide(q, part_hits)
+            if decision.reason == "answered":
+                facts.extend(f for f in decision.facts[:1] if all(f.text != g.text for g in facts))
+                hits.extend(h for h in part_hits if h not in hits)
+            else:
+                unanswered += 1
+        if not facts:
+            return self.refusal(raw, question, Decision((), 0.0, "no_evidence"), hits)
+        answer = self.compose(raw, question, Decision(tuple(facts), 1.0, "answered"), hits)
+        if unanswered and not answer.refused:
+            answer = replace(answer, text=answer.text + f"问题的其余部分，现有报道没有提到。{HOTLINE_HINT}")
+        return self._maybe_rephrase(answer)
+
     # --- steps ---------------------------------------------------------------
 
     def standalone(self, text: str, history: list[str]) -> Question:
         """The question as it stands alone, resolved against history when it leans on it."""
-        current = analyse(text)
+        current = self.weights.ground(analyse(text))
         if not history:
             return current
         previous = self.standalone(history[-1], history[:-1])
         if looks_like_followup(text):
-            return merge(current, previous)
+            return self.weights.ground(merge(current, previous))
         # No follow-up wording: read it alone unless alone it finds nothing.
         alone = self.decide(current, self.retriever.search(current.search_text, k=self.settings.top_k))
         if alone.reason == "answered":
             return current
-        merged = merge(current, previous)
+        merged = self.weights.ground(merge(current, previous))
         together = self.decide(merged, self.retriever.search(merged.search_text, k=self.settings.top_k))
         return merged if together.reason == "answered" else current
 
@@ -132,6 +158,8 @@ class Answerer:
     def decide(self, question: Question, hits: list[Hit]) -> Decision:
         if question.future:
             return Decision((), 0.0, "future")
+        if question.asked == "procedure":
+            return Decision((), 0.0, "procedure")
         scored = candidate_facts(hits, question, self.weights)
         candidates = [s for s in scored if s.fits is not False]
         if not candidates:
@@ -141,10 +169,12 @@ class Answerer:
         best_fact, best_support, best_head = None, -1.0, 0.0
         for cand in candidates[:5]:
             fact = extend_with_next_clause(extend_with_previous_clause(cand.fact, question))
+            head = head_coverage(question, self.weights, fact)
             s = support(question, self.weights, fact)
-            if s > best_support + 1e-9:
-                best_fact, best_support = fact, s
-                best_head = head_coverage(question, self.weights, fact)
+            # a fact that counts something else than asked loses to any that counts the right thing
+            key = (head >= self.settings.min_head_coverage, s)
+            if best_fact is None or key > (best_head >= self.settings.min_head_coverage, best_support + 1e-9):
+                best_fact, best_support, best_head = fact, s, head
         if best_support < self.settings.min_support:
             return Decision((), best_support, "no_evidence", best_head)
         if best_head < self.settings.min_head_coverage:
@@ -172,7 +202,7 @@ class Answerer:
                 gain = sum(w for t, w in missing_w.items() if covered(t, question.alternatives.get(t, ()), s.fact.text.lower()))
                 if gain > best_gain:
                     best, best_gain = s.fact, gain
-            if best is None or best_gain / (sum(missing_w.values()) or 1.0) < 0.6:
+            if best is None or best_gain / (sum(missing_w.values()) or 1.0) < 0.4:
                 break
             extra.append(best)
         return extra
@@ -226,8 +256,10 @@ class Answerer:
 
     def refusal(self, raw: str, question: Question, decision: Decision, hits: list[Hit]) -> Answer:
         if decision.reason == "other_year":
-            years = "、".join(f"{y}年" for y in question.years)
-            why = f"现有报道没有{years}的这项数据。"
+            # the resident's year is not repeated: the reply states no figure the source lacks
+            why = "现有报道没有您问的那一年的这项数据。"
+        elif decision.reason == "procedure":
+            why = "现有报道介绍的是郑州公共服务的总体成效，没有办理地点、流程、时间或联系方式等信息。"
         elif decision.reason == "future":
             why = "现有报道讲的是已经取得的成效，没有对今后的具体数字。"
         else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import jieba
 import jieba.posseg as pseg
@@ -127,6 +127,25 @@ class TermWeights:
             self._cache[key] = idf
         return self._cache[key]
 
+    def ground(self, question: Question) -> Question:
+        """Replace compound words the corpus never uses by their known parts
+        (上街区 -> 上街, 处理事件 -> 处理 + 事件), so jieba's cut does not decide answerability."""
+        terms: dict[str, float] = {}
+        nouns = set(question.nouns)
+        for term, mult in question.terms.items():
+            alts = question.alternatives.get(term, ())
+            if len(term) >= 3 and self.df(term, alts) == 0:
+                parts = [w for w in jieba.lcut_for_search(term) if len(w) >= 2 and w != term and self.df(w) > 0]
+                known = {i for w in parts for m in re.finditer(re.escape(w), term) for i in range(m.start(), m.end())}
+                if parts and len(known) >= 0.66 * len(term):  # 上街区 -> 上街; not 供养标准 -> 标准
+                    for w in parts:
+                        terms.setdefault(w, mult)
+                        if term in nouns:
+                            nouns.add(w)
+                    continue
+            terms[term] = mult
+        return replace(question, terms=terms, nouns=frozenset(nouns))
+
     def term_weight(self, question: Question, term: str) -> float:
         return self.weight(term, question.alternatives.get(term, ()), term in question.nouns) * question.terms[term]
 
@@ -165,10 +184,8 @@ def support(question: Question, weights: TermWeights, fact: Fact) -> float:
 _STOP_FLAGS = ("v", "p", "c", "x", "u", "d")
 
 
-def figure_head(fact: Fact, question: Question) -> str:
-    """The words naming what the fact's figure counts: 93家[养老机构], [新建、改扩建义务教育学校]144所."""
-    verdicts = [unit_fits(question, f.unit) for f in fact.figures]
-    fig = fact.figures[verdicts.index(True)] if True in verdicts else fact.figures[0]
+def figure_head(fact: Fact, fig: Figure) -> str:
+    """The words naming what a figure counts: 93家[养老机构], [义务教育学校]144所."""
     text = fact.text
     after = []
     for word, flag in pseg.lcut(text[fig.end :]):
@@ -188,37 +205,53 @@ def figure_head(fact: Fact, question: Question) -> str:
 
 
 def head_coverage(question: Question, weights: TermWeights, fact: Fact) -> float:
-    """Share of the figure's head words that the question (or its official synonyms) speaks of.
+    """Share of the words naming what the fact's figure counts that the question (or its
+    official synonyms) speaks of; the best over the fact's figures.
 
     Low when the fact counts something the resident did not ask about: 12名[行动不便老人]
     for 网格员, 15家[紧密型城市医疗集团] for 公立医院.
     """
-    if not fact.figures:
+    if question.asked != "count":
+        return 1.0  # only a count can count the wrong thing; rates and dates name themselves
+    figures = [f for f in answering_figures(fact, question) if unit_fits(question, f.unit) is not False]
+    if not figures:
         return 0.0
-    if question.asked == "date":
-        return 1.0  # a date names no thing; what happened then is checked by support
-    head = figure_head(fact, question)
     vocab = [question.text.lower(), *(a for alts in question.alternatives.values() for a in alts)]
     vocab += list(question.terms)
-    total = got = 0.0
-    for word in jieba.lcut(head):
-        word = word.strip()
-        if not word or not any("\u4e00" <= ch <= "\u9fff" or ch.isalpha() for ch in word) or word in ("全市", "的"):
-            continue
-        w = weights.weight(word, noun=False)
-        total += w
-        if any(word in v for v in vocab) or any(len(t) >= 2 and t in word for t in question.terms):
-            got += w
-    return got / total if total else 1.0
+    best = 0.0
+    for fig in figures:
+        total = got = 0.0
+        for word in jieba.lcut(figure_head(fact, fig)):
+            word = word.strip()
+            if not word or not any("\u4e00" <= ch <= "\u9fff" or ch.isalpha() for ch in word) or word in ("全市", "的"):
+                continue
+            w = weights.weight(word, noun=False)
+            total += w
+            if any(word in v for v in vocab) or any(len(t) >= 2 and t in word for t in question.terms):
+                got += w
+        best = max(best, got / total if total else 1.0)
+    return best
 
 
 def score_fact(fact: Fact, question: Question, weights: TermWeights) -> ScoredFact:
     clause = coverage(question, weights, fact.text)
     sentence = coverage(question, weights, fact.chunk.retrieval_text())
-    verdicts = [unit_fits(question, f.unit) for f in fact.figures]
+    verdicts = [unit_fits(question, f.unit) for f in answering_figures(fact, question)]
     fits = True if True in verdicts else (None if None in verdicts or not verdicts else False)
     score = 0.6 * clause + 0.4 * sentence + (0.05 if fits else 0.0) + 0.02 / fact.rank
     return ScoredFact(fact, clause, sentence, fits, score)
+
+
+def is_date(fig: Figure) -> bool:
+    return fig.unit in ("月", "日") or (fig.unit == "年" and 1900 <= fig.value <= 2100)
+
+
+def answering_figures(fact: Fact, question: Question) -> tuple[Figure, ...]:
+    """The figures that can be the answer: a date only answers a date question (2024年6月 is
+    the setting of 12345工单全面接入, not a count)."""
+    if question.asked == "date":
+        return fact.figures
+    return tuple(f for f in fact.figures if not is_date(f))
 
 
 def candidate_facts(hits: list[Hit], question: Question, weights: TermWeights) -> list[ScoredFact]:
@@ -226,7 +259,7 @@ def candidate_facts(hits: list[Hit], question: Question, weights: TermWeights) -
     scored = []
     for rank, hit in enumerate(hits, start=1):
         for fact in split_facts(hit.chunk, rank):
-            if question.asked and not fact.figures:
+            if question.asked and question.asked != "procedure" and not answering_figures(fact, question):
                 continue
             scored.append(score_fact(fact, question, weights))
     return sorted(scored, key=lambda s: -s.score)
@@ -258,8 +291,9 @@ def extend_with_next_clause(fact: Fact) -> Fact:
 
 
 def extend_with_previous_clause(fact: Fact, question: Question) -> Fact:
-    """Take in the clause before, when it holds words of the question the fact lacks
-    (在校生共238.23万人，占常住人口的18.3%: the share needs its subject)."""
+    """Take in the clause before when the fact starts with a verb and the clause before
+    holds words of the question the fact lacks (在校生共238.23万人，占常住人口的18.3%:
+    the share needs its subject)."""
     text = fact.chunk.text
     clauses = _pieces(text)
     starts = [s for s, _ in clauses]
@@ -268,6 +302,9 @@ def extend_with_previous_clause(fact: Fact, question: Question) -> Fact:
     i = starts.index(fact.start)
     if i == 0:
         return fact
+    first_word = pseg.lcut(fact.text[:6])[0] if fact.text else None
+    if first_word is None or not first_word.flag.startswith(("v", "p", "d")):
+        return fact  # the clause names its own subject (2.7万名机关干部下沉网格): keep it alone
     prev_s, prev_e = clauses[i - 1]
     prev = text[prev_s:prev_e]
     missing = uncovered_terms(question, [fact.text])

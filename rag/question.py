@@ -17,7 +17,8 @@ from rag.tokens import STOPWORDS, _ensure_initialised
 
 # What kind of figure is asked for, from the question's wording. Order matters: first match wins.
 _ASKED = [
-    ("date", re.compile(r"什么时候|何时|哪一?年|几月|哪个月|when\b", re.I)),
+    ("procedure", re.compile(r"哪里|哪儿|在哪|哪个窗口|怎么办|怎么(办理|申请|注册|报名|预约|下载)|如何(办理|申请|注册)|流程|手续|材料|几点|开门|营业时间|电话|联系方式|地址|where\b|how (do|can|to)\b|phone", re.I)),
+    ("date", re.compile(r"什么时候|何时|哪一?年|几月|哪个月|哪一?天|几号|日期|when\b", re.I)),
     ("duration", re.compile(r"多久|多长时间|多少(小时|分钟|天)|几(小时|分钟|天)|how long", re.I)),
     ("money", re.compile(r"多少钱|花了多少|投入(了)?多少|资金|费用?|收费|价格?|工资|how much money|cost|fee|price", re.I)),
     ("change", re.compile(r"(增长|提高|提升|下降|减少|增加|降低|少了|多了)(了)?多少(?![个家所座支项处条张户对名位人路台件种级万平公])|by how much", re.I)),
@@ -27,7 +28,9 @@ _ASKED = [
     ("count", re.compile(r"多少|几|how many|number of|how much", re.I)),
 ]
 # Wording that only says what kind of figure is wanted; the unit check covers it, so it is no topic.
-_ASKED_WORDING = re.compile(r"比例|占比|比率|多少钱|多久|多长时间|什么时候|何时|哪一?年|几月|面积|多大|多高|多长|百分之几")
+_ASKED_WORDING = re.compile(
+    r"比例|占比|比率|多少钱|多久|多长时间|什么时候|何时|哪一?年|几月|哪一?天|几号|面积|多大|多高|多长|百分之几|几天|几个?小时|多少天"
+)
 _MEASURE = re.compile(r"(?:多少|几)(个|家|所|座|支|项|处|条|张|户|对|名|位|人次|人|路|台|件|种|级|万)")
 _UNITS_FOR = {
     "date": {"年", "月", "日"},
@@ -99,7 +102,10 @@ def content_terms(text: str) -> dict[str, bool]:
     for word, flag in pseg.lcut(without_figures.lower()):
         word = _PUNCT.sub("", word)
         if word and word not in STOPWORDS and word not in _FRAMING and not re.fullmatch(r"[多少几吗呢吧啊有是都]+", word):
-            terms[word] = terms.get(word, False) or not flag.startswith(_PHRASING_FLAGS)
+            is_noun = not flag.startswith(_PHRASING_FLAGS)
+            if len(word) == 1 and not is_noun:
+                continue  # 吃, 领, 签: a one-character verb is phrasing, not topic
+            terms[word] = terms.get(word, False) or is_noun
     return terms
 
 
@@ -116,7 +122,9 @@ def analyse(raw: str, weight: float = 1.0) -> Question:
     figures = tuple(f for f in extract_figures(text) if f.text != "12345")
     if not asked and figures:  # "基础教育学校有5657所，对吧？" asks about a count
         unit = figures[0].unit
-        asked = next((name for name, units in _UNITS_FOR.items() if unit in units and name != "change"), "count")
+        if unit in ("秒", "秒钟"):
+            unit = "分钟"  # any time span: 缩短到了5秒钟？ asks a duration
+        asked = next((name for name, units in _UNITS_FOR.items() if unit in units and name not in ("change", "date")), "count")
         measure = measure or (unit if asked == "count" else "")
     return Question(
         raw=raw,
@@ -132,6 +140,17 @@ def analyse(raw: str, weight: float = 1.0) -> Question:
         english=english,
         future=bool(_FUTURE.search(text)),
     )
+
+
+_PART_SPLIT = re.compile(r"[，,？?；;、]|(?<=[多少几][个家所张名人])和|以及")
+_QUANTITY = re.compile(r"多少|几|多大|多高|多久|多长|比例|占比|什么时候|how many|how much", re.I)
+
+
+def split_parts(text: str) -> list[str]:
+    """A question asking two figures, cut into its parts: 有多少个…，照顾了多少名…？"""
+    parts = [p.strip() for p in _PART_SPLIT.split(text) if p and p.strip()]
+    asking = [p for p in parts if _QUANTITY.search(p)]
+    return asking if len(asking) >= 2 else [text]
 
 
 def looks_like_followup(text: str) -> bool:
@@ -154,7 +173,7 @@ def merge(current: Question, previous: Question) -> Question:
         terms=terms,
         alternatives=alternatives,
         nouns=nouns,
-        asked=current.asked if current.asked not in ("", "count") else previous.asked or current.asked,
+        asked=current.asked or previous.asked,
         measure=current.measure,  # 那燃气安全装置呢？ after 多少个传感器: 户 is as good as 个
         years=current.years or previous.years,
         figures=current.figures,

@@ -39,7 +39,7 @@ def _ensure_initialised() -> None:
         if not jieba.dt.initialized:
             jieba.initialize()
             for word in DOMAIN_WORDS:
-                jieba.add_word(word, freq=20000)
+                jieba.add_word(word, freq=20000, tag="n")
 
 
 def tokenize(text: str) -> list[str]:
