@@ -59,15 +59,14 @@ def main(argv: list[str] | None = None) -> int:
     from rag.web import ChatService, build_ui, launch_options
 
     demo = build_ui(ChatService(pipeline, settings), kiosk=args.kiosk)
-    mode = "kiosk" if args.kiosk else "web chat"
-    print(f"民生问答 {mode}: http://{settings.host}:{settings.port}  (Ctrl+C to stop)", flush=True)
     try:
-        demo.launch(**launch_options(settings, kiosk=args.kiosk), quiet=True)
+        demo.launch(**launch_options(settings, kiosk=args.kiosk), quiet=True, prevent_thread_lock=True)
     except OSError as exc:  # e.g. the port is taken
         print(f"Cannot start the server on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        pass
+    mode = "kiosk" if args.kiosk else "web chat"
+    print(f"民生问答 {mode}: http://{settings.host}:{settings.port}  (Ctrl+C to stop)", flush=True)
+    demo.block_thread()  # until Ctrl+C
     return 0
 
 

@@ -107,15 +107,9 @@ def test_twenty_simultaneous_requests_all_get_answers(client):
 
 @pytest.fixture
 def no_block(monkeypatch):
-    """Let main() return after launching, and remember the demo to close it."""
+    """Let main() return once the server is up, and close what it launched afterwards."""
     launched = []
-    original = gr.Blocks.launch
-
-    def launch(self, *args, **kwargs):
-        launched.append(self)
-        return original(self, *args, **{**kwargs, "prevent_thread_lock": True})
-
-    monkeypatch.setattr(gr.Blocks, "launch", launch)
+    monkeypatch.setattr(gr.Blocks, "block_thread", lambda self: launched.append(self))
     yield launched
     for demo in launched:
         demo.close()
@@ -146,6 +140,18 @@ def test_app_reports_a_bad_corpus_plainly(monkeypatch, tmp_path, capsys):
     assert app.main(["--port", str(free_port())]) == 1
     err = capsys.readouterr().err
     assert err.startswith("Cannot start") and str(tmp_path / "missing") in err and "Traceback" not in err
+
+
+def test_app_reports_a_taken_port_plainly(pipeline, no_block, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("MINSHENG_FEEDBACK_DB", str(tmp_path / "f.sqlite3"))
+    monkeypatch.setattr(Pipeline, "load", staticmethod(lambda settings, say: pipeline))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        assert app.main(["--port", str(taken.getsockname()[1])]) == 1
+    out, err = capsys.readouterr()
+    assert err.startswith("Cannot start the server") and "http://" not in out
+    assert no_block == []  # never reached block_thread
 
 
 def test_kiosk_refuses_a_warning_shorter_than_twenty_seconds(monkeypatch, capsys):
