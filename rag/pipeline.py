@@ -16,6 +16,7 @@ from rag.answer import Answerer
 from rag.embedders import NamedEmbeddings, make_embedder
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from rag.ingest import chunker_config, ingest
+from rag.llm import make_rephraser
 from rag.loader import load_corpus
 from rag.retriever import HybridRetriever
 from rag.settings import Settings
@@ -71,7 +72,7 @@ class Pipeline:
             candidates=settings.candidates,
             rrf_k=settings.rrf_k,
         )
-        answerer = Answerer.build(retriever, settings)
+        answerer = Answerer.build(retriever, settings, rephraser=make_rephraser(settings))  # None: extractive only
         pipeline = cls(settings, embedder, index, retriever, answerer)
         pipeline.ask("预热")  # pays jieba's dictionary load now, not on a resident's first question
         return pipeline
