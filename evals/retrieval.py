@@ -1,7 +1,8 @@
 """Retrieval metrics side by side: python -m evals.retrieval [--verbose]
 
-Over the answerable questions (follow-ups searched with their standalone
-question), for the configured retriever and for dense-only and BM25-only over
+Over the answerable questions, each searched with the answerer's
+standalone_question (the follow-up resolved, its query expansion added; --raw:
+the question as asked, follow-ups still resolved), for the configured retriever and for dense-only and BM25-only over
 the same index: hit@1, hit@3, MRR and p50/p95 latency of one `search` call
 (after a warm-up query). See evals/metrics.py for the definitions.
 """
@@ -59,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index-dir", type=Path, help="index folder (default: the settings' index_dir)")
     parser.add_argument("--embedder", help="e5 (default), use, or st:<model>")
     parser.add_argument("--retriever", choices=MODES, help="the configured mode (default: the settings')")
+    parser.add_argument("--raw", action="store_true",
+                        help="search with the question as asked (follow-ups still resolved), not the answerer's "
+                             "expanded search text")
     parser.add_argument("--verbose", "-v", action="store_true", help="list the misses at 3 of every mode")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
@@ -71,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     questions = [q for q in load_questions(settings.corpus_dir) if q.answerable]
-    base = PipelineSystem(pipeline)
+    base = PipelineSystem(pipeline, raw_queries=args.raw)
     modes = [settings.retriever] + [m for m in MODES if m != settings.retriever]
     rows, missed = [], {}
     for mode in modes:
@@ -80,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((mode + (" *" if mode == settings.retriever else ""), {m.name: m.evaluate(records) for m in RETRIEVAL_METRICS}))
         missed[mode] = misses(records)
     m = pipeline.index.manifest
-    print(f"Retrieval over {len(questions)} answerable questions (follow-ups: standalone question); "
+    queries = "as asked, follow-ups resolved" if args.raw else "the answerer's standalone search text"
+    print(f"Retrieval over {len(questions)} answerable questions (queries: {queries}); "
           f"index {settings.index_dir} ({m['embedder']['name']}, {m['counts']['chunks']} chunks, "
           f"{m['chunker']['sentences_per_chunk']} sentence(s)/chunk); * = configured")
     print(retrieval_table(rows))

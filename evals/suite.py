@@ -1,7 +1,7 @@
 """Run the question set through a System and score it.
 
-For each question: the follow-up is resolved to a standalone question, the
-retriever is searched with it (top MRR_DEPTH, timed), and the system is asked the
+For each question: the system turns it into the query its retriever sees (the
+follow-up resolved, the answerer's expansion added), the retriever is searched with it (top MRR_DEPTH, timed), and the system is asked the
 question with its history (timed). Metrics, the per-category breakdown and the
 coverage of the corpus's figures are computed from those records.
 """
@@ -41,7 +41,7 @@ def run_records(system: System, questions: list[Question], answers: bool = True,
     records = []
     for q in tqdm(questions, desc=desc or system.name, unit="q", disable=not progress, file=sys.stderr, leave=False):
         history = list(q.history)
-        query = system.standalone(q.question, history) if history else q.question
+        query = system.standalone(q.question, history)
         started = time.perf_counter()
         retrieved = tuple(system.search(query, MRR_DEPTH))
         search_ms = (time.perf_counter() - started) * 1000

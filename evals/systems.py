@@ -30,8 +30,9 @@ class PipelineSystem:
     another mode over the same index); ask always goes through the pipeline.
     """
 
-    def __init__(self, pipeline, name: str = "", retriever=None):
+    def __init__(self, pipeline, name: str = "", retriever=None, raw_queries: bool = False):
         self.pipeline = pipeline
+        self.raw_queries = raw_queries
         self.retriever = retriever or pipeline.retriever
         s = pipeline.settings
         self.name = name or f"{s.embedder} · {self.retriever.mode} · {s.chunk_sentences} sent."
@@ -40,9 +41,12 @@ class PipelineSystem:
         return [Passage.of(h.chunk) for h in self.retriever.search(query, k)]
 
     def standalone(self, question: str, history: list[str]) -> str:
-        # The answerer resolves follow-ups ("那农村网格呢？"); until it can, the question as asked.
+        """What the answerer would search for: the follow-up resolved ("那农村网格呢？") and,
+        unless raw_queries, its query expansion too; without standalone_question, the question."""
         resolve = getattr(self.pipeline.answerer, "standalone_question", None)
-        return resolve(question, history) if resolve and history else question
+        if resolve is None or (self.raw_queries and not history):
+            return question
+        return resolve(question, history)
 
     def ask(self, question: str, history: list[str]) -> Reply:
         a = self.pipeline.ask(question, history)
@@ -63,6 +67,7 @@ class PipelineSystem:
             "index_dir": str(s.index_dir),
             "chunks": m.get("counts", {}).get("chunks"),
             "answerer": f"{answerer.__module__}.{answerer.__name__}",
+            "queries": "as asked (follow-ups resolved)" if self.raw_queries else "the answerer's search text",
         }
 
 
@@ -70,4 +75,5 @@ def with_mode(system: PipelineSystem, mode: str) -> PipelineSystem:
     """Search the same index in another mode (hybrid, dense, bm25); for retrieval metrics only."""
     s = system.pipeline.settings
     retriever = system.pipeline.retriever.model_copy(update={"mode": mode})
-    return PipelineSystem(system.pipeline, f"{s.embedder} · {mode} · {s.chunk_sentences} sent.", retriever)
+    return PipelineSystem(system.pipeline, f"{s.embedder} · {mode} · {s.chunk_sentences} sent.", retriever,
+                          system.raw_queries)
