@@ -10,6 +10,7 @@ answer and must pass the same guard.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from dataclasses import dataclass, replace
@@ -36,6 +37,7 @@ from rag.settings import Settings
 from rag.types import Answer, Citation, Hit
 
 
+log = logging.getLogger(__name__)
 HOTLINE_HINT = f"如需进一步帮助，请拨打{HOTLINE}市民服务热线。"
 SCOPE = "郑州市教育、医疗、养老与社会救助、城市管理、网格治理和12345热线等方面"
 _GREETING = re.compile(r"^(你好|您好|hi|hello|嗨|在吗|谢谢|多谢|感谢|再见|bye)[啊呀！!。.～~\s]*$", re.I)
@@ -168,12 +170,15 @@ class Answerer:
         # clause (taken with its subject clause when needed) and its scoping context.
         best_fact, best_support, best_head = None, -1.0, 0.0
         for cand in candidates[:5]:
+            # Support is judged on the clause itself: words borrowed from a neighbouring
+            # clause count only as setting (0.6), so glue cannot make a fact look relevant.
             fact = extend_with_next_clause(extend_with_previous_clause(cand.fact, question))
             head = head_coverage(question, self.weights, fact)
-            s = support(question, self.weights, fact)
+            s = support(question, self.weights, extend_with_next_clause(cand.fact))
             # a fact that counts something else than asked loses to any that counts the right thing
-            key = (head >= self.settings.min_head_coverage, s)
-            if best_fact is None or key > (best_head >= self.settings.min_head_coverage, best_support + 1e-9):
+            key = (head >= self.settings.min_head_coverage, s * (0.7 + 0.3 * head))
+            best_key = (best_head >= self.settings.min_head_coverage, best_support * (0.7 + 0.3 * best_head) + 1e-9)
+            if best_fact is None or key > best_key:
                 best_fact, best_support, best_head = fact, s, head
         if best_support < self.settings.min_support:
             return Decision((), best_support, "no_evidence", best_head)
@@ -182,7 +187,8 @@ class Answerer:
         if question.years and not any(str(y) in best_fact.chunk.text for y in question.years):
             return Decision((), best_support, "other_year", best_head)
         facts = [best_fact]
-        facts += self._more_facts(question, facts, scored)
+        if question.several:
+            facts += self._more_facts(question, facts, scored)
         return Decision(tuple(facts), best_support, "answered", best_head)
 
     def _more_facts(self, question: Question, chosen: list[Fact], rest: list[ScoredFact]) -> list[Fact]:
@@ -274,11 +280,12 @@ class Answerer:
         return Answer(raw, text, refused=True, reason=decision.reason, rewritten_question=question.text, hits=tuple(hits))
 
     def _maybe_rephrase(self, answer: Answer) -> Answer:
-        if self.rephraser is None:
+        if self.rephraser is None or answer.refused:
             return answer
         try:
             fluent = self.rephraser.rephrase(answer.question, answer)
         except Exception:  # a backend failure must never cost the resident the answer
+            log.warning("Rephraser %s failed; showing the extractive answer.", self.rephraser.name, exc_info=True)
             return answer
         if not fluent:
             return answer

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import jieba
 import jieba.posseg as pseg
 
-from rag.figures import Figure, extract_figures
+from rag.figures import Figure, extract_figures, same_value
 from rag.question import Question, unit_fits
 from rag.types import Chunk, Hit
 
@@ -51,7 +51,10 @@ def _pieces(text: str) -> list[tuple[int, int]]:
             continue  # 1,200: a thousands separator, not a clause end
         spans.append((start, m.start()))
         start = m.end()
-    spans.append((start, len(text.rstrip("。！？!?；;”’"))))
+    end = len(text.rstrip("。！？!?；;”’"))
+    if text[start:end].count("“") > text[start:end].count("”"):
+        end += 1  # keep the closing quote of a quoted name: 城市“数字孪生体”
+    spans.append((start, end))
     return [(s, e) for s, e in spans if e > s]
 
 
@@ -181,7 +184,7 @@ def support(question: Question, weights: TermWeights, fact: Fact) -> float:
     return got / total if total else 0.0
 
 
-_STOP_FLAGS = ("v", "p", "c", "x", "u", "d")
+_STOP_FLAGS = ("v", "p", "c", "x", "u", "d", "i", "l")  # verbs, particles, idioms end a noun phrase
 
 
 def figure_head(fact: Fact, fig: Figure) -> str:
@@ -247,11 +250,14 @@ def is_date(fig: Figure) -> bool:
 
 
 def answering_figures(fact: Fact, question: Question) -> tuple[Figure, ...]:
-    """The figures that can be the answer: a date only answers a date question (2024年6月 is
-    the setting of 12345工单全面接入, not a count)."""
-    if question.asked == "date":
-        return fact.figures
-    return tuple(f for f in fact.figures if not is_date(f))
+    """The figures that can be the answer: not one the resident already named (涵盖多少个维度
+    after “十一个”治理格局), and a date only for a date question (2024年6月 is the setting of
+    12345工单全面接入, not a count)."""
+    named = [f for f in question.figures if any(same_value(f, g, strict_qualifier=True) and f.unit == g.unit for g in fact.figures)]
+    figures = [f for f in fact.figures if not any(same_value(f, n) and f.unit == n.unit for n in named)]
+    if question.asked != "date":
+        figures = [f for f in figures if not is_date(f)]
+    return tuple(figures)
 
 
 def candidate_facts(hits: list[Hit], question: Question, weights: TermWeights) -> list[ScoredFact]:

@@ -74,7 +74,7 @@ class Pipeline:
         )
         answerer = Answerer.build(retriever, settings, rephraser=make_rephraser(settings))  # None: extractive only
         pipeline = cls(settings, embedder, index, retriever, answerer)
-        pipeline.ask("预热")  # pays jieba's dictionary load now, not on a resident's first question
+        pipeline.ask("郑州有多少家养老机构？")  # pays jieba's dictionary load now, not on a resident's first question
         return pipeline
 
     def ask(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Answer:

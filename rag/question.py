@@ -53,6 +53,7 @@ _INJECTION = re.compile(
     r"|ignore (all )?(previous|prior|above) instructions[,.;:]?",
     re.I,
 )
+_SEVERAL = re.compile(r"、|分别|各|\band\b|\bboth\b", re.I)
 _YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?=\s*年)")
 _FUTURE = re.compile(r"明年|后年|将来会|以后会|计划|到(19|20)\d{2}年|will\b|next year", re.I)
 _PUNCT = re.compile(r"[\s\W_]+")
@@ -84,6 +85,7 @@ class Question:
     figures: tuple[Figure, ...] = ()  # figures the resident stated (maybe a false premise)
     english: bool = False
     future: bool = False
+    several: bool = False  # asks about more than one thing: 社区网格和农村网格各有多少个
 
 
 def strip_injection(text: str) -> str:
@@ -139,6 +141,7 @@ def analyse(raw: str, weight: float = 1.0) -> Question:
         figures=figures,
         english=english,
         future=bool(_FUTURE.search(text)),
+        several=bool(_SEVERAL.search(text)) or any(w in ("和", "与", "及", "以及", "同") and f == "c" for w, f in pseg.lcut(text)),
     )
 
 

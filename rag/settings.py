@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     llm_base_url: str = ""
     llm_model: str = "qwen2.5"
     llm_api_key: str = ""  # read from MINSHENG_LLM_API_KEY, never committed
-    llm_timeout: float = 20.0
+    llm_timeout: float = 8.0  # a slow LLM must not hold up the queue; the extractive answer is shown instead
 
     # App
     host: str = "127.0.0.1"
