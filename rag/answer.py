@@ -85,8 +85,8 @@ class Answerer:
         if len(text) > self.settings.max_question_chars:
             return Answer(
                 raw,
-                f"问题太长了（{len(text)}字）。请用一两句话、{self.settings.max_question_chars}字以内提问，"
-                "例如：“郑州有多少家养老机构？”",
+                # no numbers even here: every figure the assistant says is one a source says
+                "问题太长了，我一次只能回答一两句话的问题。请精简后再问，例如：“郑州有多少家养老机构？”",
                 refused=True,
                 reason="too_long",
             )
