@@ -17,19 +17,19 @@ from rag.tokens import STOPWORDS, _ensure_initialised
 
 # What kind of figure is asked for, from the question's wording. Order matters: first match wins.
 _ASKED = [
-    ("procedure", re.compile(r"哪里|哪儿|在哪|哪个窗口|怎么办|怎么(办理|申请|注册|报名|预约|下载)|如何(办理|申请|注册)|流程|手续|材料|几点|开门|营业时间|电话|联系方式|地址|where\b|how (do|can|to)\b|phone", re.I)),
+    ("procedure", re.compile(r"哪里|哪儿|在哪|哪个窗口|(怎么|如何)(?!样)|流程|手续|材料|几点|开门|营业时间|电话|联系方式|地址|where\b|how (do|can|to)\b|phone", re.I)),
     ("date", re.compile(r"什么时候|何时|哪一?年|几月|哪个月|哪一?天|几号|日期|when\b", re.I)),
     ("duration", re.compile(r"多久|多长时间|多少(小时|分钟|天)|几(小时|分钟|天)|how long", re.I)),
     ("money", re.compile(r"多少钱|花了多少|投入(了)?多少|资金|费用?|收费|价格?|工资|how much money|cost|fee|price", re.I)),
     ("change", re.compile(r"(增长|提高|提升|下降|减少|增加|降低|少了|多了)(了)?多少(?![个家所座支项处条张户对名位人路台件种级万平公])|by how much", re.I)),
-    ("ratio", re.compile(r"比例|占比|占多少|占全|百分之|比率|\w率(?!先)|多高|\brates?\b|\bpercent|\bproportion|\bshare of", re.I)),
+    ("ratio", re.compile(r"比例|比重|占比|占多少|占全|百分之|比率|\w率(?!先)|多高|\brates?\b|\bpercent|\bproportion|\bshare of", re.I)),
     ("area", re.compile(r"多少平方米|面积|多大", re.I)),
     ("length", re.compile(r"多少公里|多长", re.I)),
     ("count", re.compile(r"多少|几|how many|number of|how much", re.I)),
 ]
 # Wording that only says what kind of figure is wanted; the unit check covers it, so it is no topic.
 _ASKED_WORDING = re.compile(
-    r"比例|占比|比率|多少钱|多久|多长时间|什么时候|何时|哪一?年|几月|哪一?天|几号|面积|多大|多高|多长|百分之几|几天|几个?小时|多少天"
+    r"比例|比重|占比|比率|多少钱|多久|多长时间|什么时候|何时|哪一?年|几月|哪一?天|几号|面积|多大|多高|多长|百分之几|几天|几个?小时|多少天"
 )
 _MEASURE = re.compile(r"(?:多少|几)(个|家|所|座|支|项|处|条|张|户|对|名|位|人次|人|路|台|件|种|级|万)")
 _UNITS_FOR = {
