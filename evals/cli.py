@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from evals.coverage import corpus_figures, uncovered
-from evals.dataset import DatasetError, load_questions
+from evals.dataset import QUESTIONS, DatasetError, load_questions
 from evals.gate import THRESHOLDS, check, load_thresholds
 from evals.report import console_summary, write_report
 from evals.suite import run_suite
@@ -27,6 +27,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m evals", description="Run the 民生问答 evaluation suite.")
     parser.add_argument("--out", type=Path, default=REPORTS, help="report folder (default: evals/reports)")
     parser.add_argument("--name", help="report file name without suffix (default: default, or compare)")
+    parser.add_argument("--questions", type=Path, default=QUESTIONS,
+                        help="question set (default: evals/questions.jsonl; e.g. evals/holdout.jsonl)")
     parser.add_argument("--thresholds", type=Path, default=THRESHOLDS, help="gate bounds (default: evals/thresholds.json)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no per-category table")
     parser.add_argument("--index-dir", type=Path, help="index folder (default: the settings' index_dir)")
@@ -62,6 +64,13 @@ def load_system(settings, say):
     return PipelineSystem(Pipeline.load(settings, say=say))
 
 
+def _shown(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path(__file__).resolve().parents[1]))
+    except ValueError:
+        return str(path)
+
+
 def git_revision() -> str | None:
     """The commit evaluated, "+dirty" when the working tree has changes (None outside git)."""
     import subprocess
@@ -94,13 +103,14 @@ def main(argv: list[str] | None = None, system=None) -> int:
     try:
         thresholds = load_thresholds(args.thresholds)
         system = system or load_system(settings, say)
-        questions = load_questions(settings.corpus_dir)
+        questions = load_questions(settings.corpus_dir, args.questions)
     except (RagError, DatasetError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     result = run_suite(system, questions, uncovered(corpus_figures(settings.corpus_dir), questions),
                        progress=not args.quiet)
     result.system["revision"] = git_revision()
+    result.system["questions_file"] = _shown(args.questions)
     failures = check(result.metrics, thresholds)
     md, js = write_report(result, thresholds, failures, args.out, args.name or "default")
     print(f"{system.name}: {result.questions} questions in {result.seconds:.0f} s\n")

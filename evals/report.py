@@ -179,8 +179,10 @@ def to_markdown(result: SuiteResult, thresholds: list[Threshold], failures: list
         "# 民生问答 evaluation report",
         "",
         f"Generated {time.strftime('%Y-%m-%d %H:%M')} by `python -m evals` in {result.seconds:.0f} s over "
-        f"{result.questions} questions (evals/questions.jsonl). System: **{s.get('name', '')}**"
-        + "".join(f"; {k} `{v}`" for k, v in s.items() if k not in ("name", "system") and v is not None) + ".",
+        f"{result.questions} questions ({s.get('questions_file', 'evals/questions.jsonl')}). "
+        f"System: **{s.get('name', '')}**"
+        + "".join(f"; {k} `{v}`" for k, v in s.items()
+                  if k not in ("name", "system", "questions_file") and v is not None) + ".",
         "",
         f"Gate: **{'PASSED' if not failures else 'FAILED'}**"
         + ("" if not failures else " — " + "; ".join(str(f) for f in failures)),
@@ -246,9 +248,10 @@ def console_summary(result: SuiteResult, thresholds: list[Threshold], failures: 
                     for c in CATEGORIES]
         parts.append(text_table(["category", "n", *CATEGORY_COLUMNS], cat_rows))
     if result.uncovered:
+        shown = 12
         parts.append(f"Corpus figures no question asks for ({len(result.uncovered)}): " + "; ".join(
             f"{o.text} ({o.context}{', same value asked elsewhere' if o.asked_elsewhere else ''})"
-            for o in result.uncovered))
+            for o in result.uncovered[:shown]) + ("; … (all in the report)" if len(result.uncovered) > shown else ""))
     else:
         parts.append("Every corpus figure is asked for by some question.")
     return "\n\n".join(parts)
