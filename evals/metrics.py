@@ -46,7 +46,8 @@ MRR_DEPTH = 10
 # rag.figures is pure; the same passages are checked against many figures, so remember.
 @lru_cache(maxsize=1 << 16)
 def contains_figure(text: str, figure: str) -> bool:
-    return _contains_figure(text, figure)
+    # Qualifiers are part of the figure: "4.8万" does not state the source's "近4.8万".
+    return _contains_figure(text, figure, strict_qualifier=True)
 
 
 @lru_cache(maxsize=1 << 14)

@@ -94,6 +94,8 @@ class SentenceTransformerEmbeddings(NamedEmbeddings):
 
     def __init__(self, model: str, num_threads: int = 2):
         path = _resolve_bundled(model)
+        # before huggingface_hub is imported, or it is read too late; no hub at run time
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
         try:
             import torch
             from sentence_transformers import SentenceTransformer
@@ -102,7 +104,6 @@ class SentenceTransformerEmbeddings(NamedEmbeddings):
                 "The st: embedder needs sentence-transformers and torch: pip install -r requirements.txt"
             ) from exc
         torch.set_num_threads(num_threads)
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
         try:
             self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
         except Exception as exc:  # the library raises many types for "not here"

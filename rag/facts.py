@@ -277,11 +277,12 @@ def uncovered_terms(question: Question, texts: list[str]) -> dict[str, float]:
 
 
 def _bare(fact: Fact) -> bool:
-    """A clause that is little more than its figure ("2024年6月")."""
+    """A clause that is little more than its figure ("2024年6月"), or only sets the scope
+    of the next one ("1.5万余张床位中，护理型床位占比超六成")."""
     rest = fact.text
     for f in fact.figures:
         rest = rest.replace(f.text, "")
-    return len(re.findall(r"[\u4e00-\u9fff]", rest)) < 3
+    return len(re.findall(r"[\u4e00-\u9fff]", rest)) < 3 or fact.text.endswith(("中", "里", "当中"))
 
 
 def extend_with_next_clause(fact: Fact) -> Fact:

@@ -71,12 +71,19 @@ def build_index(
     so editing one paragraph re-embeds only its sentences.
     """
     started = time.perf_counter()
+    index_dir = Path(index_dir)
+    if index_dir.exists() and any(index_dir.iterdir()) and not (index_dir / MANIFEST).exists():
+        raise IndexCorruptError(
+            f"{index_dir} exists and is not an index (no {MANIFEST}); refusing to replace it. "
+            "Choose an empty or new folder with --index-dir."
+        )
     reused = _previous_vectors(index_dir, embedder)
     vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
-    todo = [i for i, c in enumerate(chunks) if c.id not in reused]
+    # keyed by what was embedded (heading + sentence), so a renamed heading re-embeds its sentences
+    todo = [i for i, c in enumerate(chunks) if c.retrieval_text() not in reused]
     for i, c in enumerate(chunks):
-        if c.id in reused:
-            vectors[i] = reused[c.id]
+        if c.retrieval_text() in reused:
+            vectors[i] = reused[c.retrieval_text()]
     if progress and len(chunks) > len(todo):
         progress(len(chunks) - len(todo))
     for b in range(0, len(todo), batch_size):
@@ -101,7 +108,6 @@ def build_index(
         "build_seconds": round(time.perf_counter() - started, 2),
     }
 
-    index_dir = Path(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = index_dir.parent / f".building-{index_dir.name}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -122,9 +128,15 @@ def build_index(
 
 def _swap_in(new: Path, target: Path) -> None:
     old = target.parent / f".previous-{target.name}-{os.getpid()}"
-    if target.exists():
+    had_old = target.exists()
+    if had_old:
         os.replace(target, old)
-    os.replace(new, target)
+    try:
+        os.replace(new, target)
+    except BaseException:  # Ctrl-C or an error between the two renames: put the old one back
+        if had_old:
+            os.replace(old, target)
+        raise
     shutil.rmtree(old, ignore_errors=True)
 
 
@@ -133,7 +145,7 @@ def _previous_vectors(index_dir: Path, embedder: NamedEmbeddings) -> dict[str, n
         old = load_index(index_dir, embedder.name, embedder.dim)
     except Exception:  # no usable previous index: embed everything
         return {}
-    return {c.id: old.dense.reconstruct(i) for i, c in enumerate(old.chunks)}
+    return {c.retrieval_text(): old.dense.reconstruct(i) for i, c in enumerate(old.chunks)}
 
 
 def read_manifest(index_dir: Path) -> dict:
@@ -141,9 +153,12 @@ def read_manifest(index_dir: Path) -> dict:
     if not path.exists():
         raise IndexMissingError(f"No index at {index_dir}. {rebuild_hint(index_dir)}")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise IndexCorruptError(f"The index manifest {path} is unreadable ({exc}). {rebuild_hint(index_dir)}") from exc
+    if not isinstance(manifest, dict):
+        raise IndexCorruptError(f"The index manifest {path} is not a JSON object. {rebuild_hint(index_dir)}")
+    return manifest
 
 
 def load_index(index_dir: Path, embedder_name: str, embedder_dim: int | None = None) -> LoadedIndex:

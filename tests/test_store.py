@@ -145,11 +145,6 @@ def test_damaged_index_is_corrupt_not_a_crash(index_copy, e5_embedder, name, dam
         load_index(index_copy, e5_embedder.name, e5_embedder.dim)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG store.read_manifest: a manifest that is valid JSON but not an object ([], null) "
-    "crashes load_index with AttributeError instead of IndexCorruptError",
-)
 @pytest.mark.parametrize("content", ["[]", "null"])
 def test_manifest_that_is_not_an_object_is_corrupt(index_copy, e5_embedder, content):
     (index_copy / "manifest.json").write_text(content, encoding="utf-8")
@@ -220,11 +215,6 @@ def test_failure_while_writing_leaves_the_previous_index_intact(
     load_index(index_copy, e5_embedder.name, e5_embedder.dim)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG store._swap_in: a failure (e.g. Ctrl-C) between its two renames leaves no index at "
-    "index_dir; the previous one sits in .previous-<name>-<pid> and is never restored",
-)
 def test_failure_between_the_two_renames_keeps_an_index_in_place(index_copy, e5_embedder, corpus, monkeypatch):
     chunks, hashes = corpus
     before = snapshot(index_copy)
@@ -245,11 +235,6 @@ def test_failure_between_the_two_renames_keeps_an_index_in_place(index_copy, e5_
     assert leftovers(index_copy) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG store.build_index: an existing non-empty folder with no manifest.json is treated as an old "
-    "index and deleted by the swap (e.g. `--index-dir ~/Documents`)",
-)
 def test_building_over_a_folder_that_is_not_an_index_is_refused(tmp_path, corpus):
     chunks, hashes = corpus
     target = tmp_path / "my-documents"
@@ -300,11 +285,6 @@ def test_vectors_are_never_reused_across_embedders(index_copy, corpus):
     assert manifest["embedder"]["name"] == stub.name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG store._previous_vectors: vectors are reused by chunk id (source + sentence), but what was "
-    "embedded is retrieval_text() = heading + sentence, so renaming a heading keeps vectors of the old heading",
-)
 def test_renaming_a_heading_re_embeds_its_chunks(index_copy, corpus_copy, e5_embedder):
     old_heading, new_heading = "织密保障网络 托举“一老一小一困”", "城市交通 地铁公交线路"
     under_old = sum(c.section == old_heading for c in load_index(index_copy, e5_embedder.name).chunks)
