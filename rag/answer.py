@@ -29,7 +29,7 @@ from rag.facts import (
     extend_with_previous_clause,
     uncovered_terms,
 )
-from rag.figures import extract_figures, same_value, unsupported_figures
+from rag.figures import same_value, unsupported_figures
 from rag.privacy import find_personal_data
 from rag.question import Question, analyse, looks_like_followup, merge, split_parts
 from rag.retriever import HybridRetriever

@@ -6,11 +6,9 @@ question; nothing here is rebuilt per request.
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from rag.answer import Answerer
 from rag.embedders import NamedEmbeddings, make_embedder
@@ -23,7 +21,6 @@ from rag.settings import Settings
 from rag.store import LoadedIndex, is_stale, load_index, read_manifest
 from rag.types import Answer
 
-log = logging.getLogger(__name__)
 
 
 def ensure_index(settings: Settings, embedder: NamedEmbeddings, say=print) -> LoadedIndex:

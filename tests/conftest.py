@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -92,3 +93,18 @@ def corpus_copy(tmp_path) -> Path:
     target = tmp_path / "corpus"
     shutil.copytree(CORPUS_DIR, target)
     return target
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (for servers the tests start on localhost)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def pipeline():
+    """The real pipeline on the default index (built first if missing), loaded once per session."""
+    from rag.pipeline import Pipeline
+
+    return Pipeline.load(Settings(), say=lambda message: None)

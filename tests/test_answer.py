@@ -13,15 +13,10 @@ import pytest
 from rag.answer import guard
 from rag.figures import contains_figure, unsupported_figures
 from rag.pipeline import Pipeline
-from rag.settings import Settings
 from rag.types import Answer, Citation
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-@pytest.fixture(scope="module")
-def pipeline() -> Pipeline:
-    return Pipeline.load(Settings(), say=lambda msg: None)
 
 
 def ask(pipeline: Pipeline, question: str, history: list[str] | None = None) -> Answer:

@@ -7,14 +7,13 @@ never a browser downloaded by Playwright: that download fails offline.
 from __future__ import annotations
 
 import re
-import socket
 import sqlite3
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from conftest import free_port
 
-from rag.pipeline import Pipeline
 from rag.settings import Settings
 from rag.web import ChatService, build_ui, launch_options
 
@@ -39,15 +38,6 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (
 expect = sync_api.expect
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def pipeline() -> Pipeline:
-    return Pipeline.load(Settings(), say=lambda message: None)
 
 
 @pytest.fixture(scope="module")

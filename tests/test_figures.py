@@ -149,18 +149,11 @@ def test_article_slogans_yield_no_figures(article):
         assert not any(word in t for t in texts), word
 
 
-# Every figure of the article as the eval set writes it (tests/test_questions.py).
-EVAL_FIGURES = """
-2024年年底 3657所 238.23万人 18.3% 144所 20.29万个 5年来 31.43亿元 30所 3.6万个 10亿余元
-2.27万个 4000余名 19.22亿元 244.4万人次 41.37万 44% 2021年 1500余名 99.5% 12月8日
-15家 8家 五大中心 95%以上 近3000个 86% 100多亿元 2个 5个 6个 21个
-近4.8万 超万名 93家 1166个 1.5万余张 超六成 3000余户 137个 634名 5.3万对 6.6万余户 29.7万人次
-46.8% 1.3倍 99% 3.1亿平方米 22% 超55% 411条 339.8万平方米 27万座 91.6万个 214座
-200万个 281万户 1200余公里
-四级书记 市县两级 3.94万个 7876个 46817个 11381个 4744个 2.7万名 两位 12名 3天 4小时 48小时
-三区五街道 3支 72小时 600多项 4.6万名 245万名 13万余路 21.93万台 2024年6月 12345 2小时 5分钟
-超141万件 十一个 十大维度 4种模态 721.6万余件 96.51% 96.43% 29.5% 180余件次
-""".split()
+# Every figure of the article as the eval set writes it (shared with tests/test_questions.py).
+EVAL_FIGURES = [
+    f for line in (Path(__file__).parent / "article_figures.txt").read_text(encoding="utf-8").splitlines()
+    if not line.startswith("#") for f in line.split()
+]
 
 
 @pytest.mark.parametrize("written", EVAL_FIGURES)
