@@ -166,20 +166,7 @@ class Answerer:
         candidates = [s for s in scored if s.fits is not False]
         if not candidates:
             return Decision((), 0.0, "no_evidence")
-        # Rank by the mixed score, decide on what the reply will actually quote: the
-        # clause (taken with its subject clause when needed) and its scoping context.
-        best_fact, best_support, best_head = None, -1.0, 0.0
-        for cand in candidates[:5]:
-            # Support is judged on the clause itself: words borrowed from a neighbouring
-            # clause count only as setting (0.6), so glue cannot make a fact look relevant.
-            fact = extend_with_next_clause(extend_with_previous_clause(cand.fact, question))
-            head = head_coverage(question, self.weights, fact)
-            s = support(question, self.weights, extend_with_next_clause(cand.fact))
-            # a fact that counts something else than asked loses to any that counts the right thing
-            key = (head >= self.settings.min_head_coverage, s * (0.7 + 0.3 * head))
-            best_key = (best_head >= self.settings.min_head_coverage, best_support * (0.7 + 0.3 * best_head) + 1e-9)
-            if best_fact is None or key > best_key:
-                best_fact, best_support, best_head = fact, s, head
+        best_fact, best_support, best_head = self._choose(question, candidates[:5])
         if best_support < self.settings.min_support:
             return Decision((), best_support, "no_evidence", best_head)
         if best_head < self.settings.min_head_coverage:
@@ -190,6 +177,27 @@ class Answerer:
         if question.several:
             facts += self._more_facts(question, facts, scored)
         return Decision(tuple(facts), best_support, "answered", best_head)
+
+    def _choose(self, question: Question, candidates: list[ScoredFact]) -> tuple[Fact, float, float]:
+        """Of the best-scored facts, the one to quote, with its support and head coverage.
+
+        Support is judged on the clause itself: words borrowed from a neighbouring clause
+        count only as its setting, so gluing clauses cannot make a fact look relevant. A fact
+        whose figure counts something the question does not name (low head coverage) loses to
+        any that counts the right thing.
+        """
+
+        def key(support_: float, head: float) -> tuple[bool, float]:
+            return head >= self.settings.min_head_coverage, support_ * (0.7 + 0.3 * head)
+
+        best: tuple[Fact, float, float] | None = None
+        for cand in candidates:
+            quoted = extend_with_next_clause(extend_with_previous_clause(cand.fact, question))
+            head = head_coverage(question, self.weights, quoted)
+            s = support(question, self.weights, extend_with_next_clause(cand.fact))
+            if best is None or key(s, head) > key(best[1], best[2]):  # ties: the better-scored stays
+                best = (quoted, s, head)
+        return best
 
     def _more_facts(self, question: Question, chosen: list[Fact], rest: list[ScoredFact]) -> list[Fact]:
         """Further facts for a question asking two things (社区网格和农村网格各有多少个)."""
