@@ -15,7 +15,9 @@ setup_python() {
   local stamp="$VENV/.requirements.sha256" want
   want=$(cat requirements.txt requirements-test.txt 2>/dev/null | sha256sum | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r requirements.txt -r requirements-test.txt
+    # this machine's pip config lists local package folders that may be absent: hide that noise only
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r requirements.txt -r requirements-test.txt \
+      2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
     echo "$want" > "$stamp"
   fi
 }
