@@ -101,11 +101,12 @@ class Answerer:
         if _GREETING.match(text):
             return Answer(raw, f"您好！我可以回答{SCOPE}的问题，例如：“郑州有多少家养老机构？”", reason="greeting")
 
-        question = self.standalone(text, history)
+        searched: dict[str, list[Hit]] = {}  # one search per distinct text within this answer
+        question = self._standalone(text, history, searched)
         parts = split_parts(question.text) if not history else [question.text]
         if len(parts) > 1:
             return self._answer_parts(raw, question, parts)
-        hits = self.retriever.search(question.search_text, k=self.settings.top_k)
+        hits = self._search(question, searched)
         decision = self.decide(question, hits)
         if decision.reason != "answered":
             return self.refusal(raw, question, decision, hits)
@@ -121,7 +122,7 @@ class Answerer:
         unanswered = 0
         for i, part in enumerate(parts):
             q = first if i == 0 else self.weights.ground(merge(analyse(part), first))
-            part_hits = self.retriever.search(q.search_text, k=self.settings.top_k)
+            part_hits = self._search(q)
             decision = self.decide(q, part_hits)
             if decision.reason == "answered":
                 facts.extend(f for f in decision.facts[:1] if all(f.text != g.text for g in facts))
@@ -137,20 +138,30 @@ class Answerer:
 
     # --- steps ---------------------------------------------------------------
 
+    def _search(self, question: Question, searched: dict[str, list[Hit]] | None = None) -> list[Hit]:
+        """Retrieve for a question, reusing a search already made for the same text."""
+        if searched is None:
+            searched = {}
+        if question.search_text not in searched:
+            searched[question.search_text] = self.retriever.search(question.search_text, k=self.settings.top_k)
+        return searched[question.search_text]
+
     def standalone(self, text: str, history: list[str]) -> Question:
         """The question as it stands alone, resolved against history when it leans on it."""
+        return self._standalone(text, history, {})
+
+    def _standalone(self, text: str, history: list[str], searched: dict[str, list[Hit]]) -> Question:
         current = self.weights.ground(analyse(text))
         if not history:
             return current
-        previous = self.standalone(history[-1], history[:-1])
+        previous = self._standalone(history[-1], history[:-1], searched)
         if looks_like_followup(text):
             return self.weights.ground(merge(current, previous))
         # No follow-up wording: read it alone unless alone it finds nothing.
-        alone = self.decide(current, self.retriever.search(current.search_text, k=self.settings.top_k))
-        if alone.reason == "answered":
+        if self.decide(current, self._search(current, searched)).reason == "answered":
             return current
         merged = self.weights.ground(merge(current, previous))
-        together = self.decide(merged, self.retriever.search(merged.search_text, k=self.settings.top_k))
+        together = self.decide(merged, self._search(merged, searched))
         return merged if together.reason == "answered" else current
 
     def standalone_question(self, text: str, history: list[str]) -> str:

@@ -13,7 +13,7 @@ import jieba.posseg as pseg
 
 from rag.figures import Figure, extract_figures
 from rag.lexicon import english_to_chinese, expansions, is_english
-from rag.tokens import STOPWORDS, _ensure_initialised
+from rag.tokens import STOPWORDS, ensure_initialised
 
 # What kind of figure is asked for, from the question's wording. Order matters: first match wins.
 _ASKED = [
@@ -95,7 +95,7 @@ def strip_injection(text: str) -> str:
 def content_terms(text: str) -> dict[str, bool]:
     """Precise-mode jieba words that carry meaning -> whether each is a noun-like word
     (question words, particles and figures dropped)."""
-    _ensure_initialised()
+    ensure_initialised()
     without_figures = _ASKED_WORDING.sub(" ", _MEASURE.sub(" ", text))  # 多少所 / 几家: the measure word is not a topic
     for f in reversed(extract_figures(without_figures)):
         if f.unit or len(f.text) < 5:  # keep bare 12345 (the hotline) as a word

@@ -33,7 +33,7 @@ STOPWORDS = frozenset(
 )
 
 
-def _ensure_initialised() -> None:
+def ensure_initialised() -> None:
     # jieba builds its prefix dictionary lazily (~2 s); do it once, thread-safely.
     with _init_lock:
         if not jieba.dt.initialized:
@@ -44,7 +44,7 @@ def _ensure_initialised() -> None:
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased search tokens of text, punctuation and question words dropped."""
-    _ensure_initialised()
+    ensure_initialised()
     tokens = []
     for tok in jieba.lcut_for_search(text.lower()):
         tok = tok.strip()
