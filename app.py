@@ -20,7 +20,9 @@ MIN_WARNING_SECONDS = 20  # WCAG 2.2.1: at least 20 s to extend a time limit
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="民生问答: the web chat over Zhengzhou's official articles.")
-    parser.add_argument("--kiosk", action="store_true", help="large type, topic buttons, idle reset; nothing kept between residents")
+    parser.add_argument(
+        "--kiosk", action="store_true", help="large type, topic buttons, idle reset; nothing kept between residents"
+    )
     parser.add_argument("--port", type=int, help="port to listen on (default: settings, MINSHENG_PORT, 7860)")
     parser.add_argument("--host", help="address to listen on (default: settings, MINSHENG_HOST, 127.0.0.1)")
     return parser.parse_args(argv)

@@ -27,7 +27,7 @@ from rag.settings import Settings  # noqa: E402
 
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
 def main() -> int:
@@ -57,8 +57,12 @@ def main() -> int:
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"index build (cold, {manifest['counts']['chunks']} chunks): {build_s:.1f} s")
     print(f"pipeline load (index on disk, warm-up included): {load_s:.1f} s")
-    print(f"search  p50 {statistics.median(search_ms):6.1f} ms   p95 {pct(search_ms, 95):6.1f} ms   (n={len(search_ms)})")
-    print(f"answer  p50 {statistics.median(answer_ms):6.1f} ms   p95 {pct(answer_ms, 95):6.1f} ms   (n={len(answer_ms)})")
+    print(
+        f"search  p50 {statistics.median(search_ms):6.1f} ms   p95 {pct(search_ms, 95):6.1f} ms   (n={len(search_ms)})"
+    )
+    print(
+        f"answer  p50 {statistics.median(answer_ms):6.1f} ms   p95 {pct(answer_ms, 95):6.1f} ms   (n={len(answer_ms)})"
+    )
     print(f"peak memory (RSS): {rss_mb:.0f} MB")
     return 0
 

@@ -11,6 +11,7 @@ Each client connects first; then all of them fire together (a barrier) and each 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import socket
 import statistics
@@ -71,15 +72,13 @@ def run(url: str, clients: int, questions: int) -> dict:
     def resident(i: int) -> None:
         try:
             client = Client(url, verbose=False)
-        except Exception as exc:  # noqa: BLE001 - a failed connection is a failed request
+        except Exception as exc:
             with lock:
                 failures.extend([f"connect: {exc!r}"] * questions)
             barrier.abort()
             return
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait(timeout=120)
-        except threading.BrokenBarrierError:
-            pass
         for j in range(questions):
             question = pool[(i * questions + j) % len(pool)]
             started = time.perf_counter()
@@ -87,7 +86,7 @@ def run(url: str, clients: int, questions: int) -> dict:
                 result = client.predict(question, [], api_name="/ask")
                 ok = isinstance(result, dict) and result.get("answer")
                 error = None if ok else f"empty answer for {question}"
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 error = f"{question}: {exc!r}"
             elapsed = time.perf_counter() - started
             with lock:
@@ -133,7 +132,9 @@ def main(argv: list[str] | None = None) -> int:
             f"latency ms: p50 {percentile(ms, 50):.0f}   p95 {percentile(ms, 95):.0f}   "
             f"max {max(ms):.0f}   mean {statistics.mean(ms):.0f}"
         )
-        print(f"pipeline compute per answer ms: p50 {percentile(result['compute'], 50):.0f}   mean {statistics.mean(result['compute']):.0f}")
+        print(
+            f"pipeline compute per answer ms: p50 {percentile(result['compute'], 50):.0f}   mean {statistics.mean(result['compute']):.0f}"
+        )
         print(f"wall: {result['wall']:.1f} s   throughput: {len(lat) / result['wall']:.1f} answers/s")
     for failure in result["failures"][:5]:
         print("  failed:", failure)

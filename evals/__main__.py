@@ -1,4 +1,5 @@
-from evals.cli import main
 import sys
+
+from evals.cli import main
 
 sys.exit(main())

@@ -28,8 +28,14 @@ TUTORIAL_K = 4
 
 
 class LangChainBaseline:
-    def __init__(self, corpus_dir: Path, embeddings, splitter_kwargs: dict | None = None,
-                 k: int = TUTORIAL_K, name: str = "baseline"):
+    def __init__(
+        self,
+        corpus_dir: Path,
+        embeddings,
+        splitter_kwargs: dict | None = None,
+        k: int = TUTORIAL_K,
+        name: str = "baseline",
+    ):
         self.name, self.k, self.embeddings = name, k, embeddings
         self.splitter_kwargs = dict(splitter_kwargs or {})
         # add_start_index only records where each piece starts; it does not change the split.
@@ -37,8 +43,12 @@ class LangChainBaseline:
         texts = corpus_texts(corpus_dir)
         docs = splitter.create_documents(list(texts.values()), metadatas=[{"source": s} for s in texts])
         self.passages = [
-            Passage(d.page_content, d.metadata["source"], d.metadata["start_index"],
-                    d.metadata["start_index"] + len(d.page_content))
+            Passage(
+                d.page_content,
+                d.metadata["source"],
+                d.metadata["start_index"],
+                d.metadata["start_index"] + len(d.page_content),
+            )
             for d in docs
         ]
         self.chunk_size, self.chunk_overlap = splitter._chunk_size, splitter._chunk_overlap

@@ -68,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     pipeline = Pipeline.load(settings, say=lambda msg: print(msg, file=sys.stderr))
     traces = trace(pipeline, load_questions(settings.corpus_dir, path=Path(args.questions)))
     defaults = Settings()
-    print(f"{len(traces)} questions; defaults: min_support={defaults.min_support}, min_head_coverage={defaults.min_head_coverage}")
+    print(
+        f"{len(traces)} questions; defaults: min_support={defaults.min_support}, min_head_coverage={defaults.min_head_coverage}"
+    )
     print(f"{'min_support':>11} {'min_head':>8} {'accuracy':>9} {'neg_rej':>8} {'false_ref':>9}")
     for s in SUPPORTS:
         for h in HEADS:

@@ -27,17 +27,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m evals", description="Run the 民生问答 evaluation suite.")
     parser.add_argument("--out", type=Path, default=REPORTS, help="report folder (default: evals/reports)")
     parser.add_argument("--name", help="report file name without suffix (default: default, or compare)")
-    parser.add_argument("--questions", type=Path, default=QUESTIONS,
-                        help="question set (default: evals/questions.jsonl; e.g. evals/holdout.jsonl)")
-    parser.add_argument("--thresholds", type=Path, default=THRESHOLDS, help="gate bounds (default: evals/thresholds.json)")
+    parser.add_argument(
+        "--questions",
+        type=Path,
+        default=QUESTIONS,
+        help="question set (default: evals/questions.jsonl; e.g. evals/holdout.jsonl)",
+    )
+    parser.add_argument(
+        "--thresholds", type=Path, default=THRESHOLDS, help="gate bounds (default: evals/thresholds.json)"
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no per-category table")
     parser.add_argument("--index-dir", type=Path, help="index folder (default: the settings' index_dir)")
     parser.add_argument("--embedder", help="e5 (default), use, or st:<model>")
     parser.add_argument("--retriever", choices=("hybrid", "dense", "bm25"))
     parser.add_argument("--chunk-sentences", type=int)
     parser.add_argument("--compare", action="store_true", help="several configurations and the baseline side by side")
-    parser.add_argument("--all", action="store_true",
-                        help="regenerate both committed reports: the suite (default.*) then --compare (compare.*)")
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="regenerate both committed reports: the suite (default.*) then --compare (compare.*)",
+    )
     parser.add_argument("--configs", help="with --compare: comma-separated config names to run (default: all)")
     args = parser.parse_args(argv)
     if args.all and args.name:
@@ -48,16 +57,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def settings_from(args: argparse.Namespace):
     from rag.settings import Settings
 
-    overrides = {"index_dir": args.index_dir, "embedder": args.embedder, "retriever": args.retriever,
-                 "chunk_sentences": args.chunk_sentences}
+    overrides = {
+        "index_dir": args.index_dir,
+        "embedder": args.embedder,
+        "retriever": args.retriever,
+        "chunk_sentences": args.chunk_sentences,
+    }
     return Settings(**{k: v for k, v in overrides.items() if v})
 
 
 def load_system(settings, say):
+    from evals.systems import PipelineSystem
     from rag.pipeline import Pipeline
     from rag.store import MANIFEST
-
-    from evals.systems import PipelineSystem
 
     if not (Path(settings.index_dir) / MANIFEST).exists():
         say(f"No index at {settings.index_dir}: building it first (this takes a minute).")
@@ -77,10 +89,16 @@ def git_revision() -> str | None:
 
     root = Path(__file__).resolve().parents[1]
     try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
-                             timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     return rev + ("+dirty" if dirty else "")
@@ -107,8 +125,9 @@ def main(argv: list[str] | None = None, system=None) -> int:
     except (RagError, DatasetError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    result = run_suite(system, questions, uncovered(corpus_figures(settings.corpus_dir), questions),
-                       progress=not args.quiet)
+    result = run_suite(
+        system, questions, uncovered(corpus_figures(settings.corpus_dir), questions), progress=not args.quiet
+    )
     result.system["revision"] = git_revision()
     result.system["questions_file"] = _shown(args.questions)
     failures = check(result.metrics, thresholds)

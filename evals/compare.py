@@ -47,15 +47,39 @@ CONFIGS: tuple[Config, ...] = (
     Config("use-dense", embedder="use", retriever="dense"),
     Config("minilm-hybrid", embedder=MINILM),
     Config("minilm-dense", embedder=MINILM, retriever="dense"),
-    Config("baseline", baseline={}, note="LangChain tutorial: splitter defaults (4000/200), FAISS, top-4 chunks as the answer"),
-    Config("baseline-1000", baseline={"chunk_size": 1000, "chunk_overlap": 200},
-           note="the same with the RAG tutorial's chunk_size=1000, chunk_overlap=200"),
+    Config(
+        "baseline",
+        baseline={},
+        note="LangChain tutorial: splitter defaults (4000/200), FAISS, top-4 chunks as the answer",
+    ),
+    Config(
+        "baseline-1000",
+        baseline={"chunk_size": 1000, "chunk_overlap": 200},
+        note="the same with the RAG tutorial's chunk_size=1000, chunk_overlap=200",
+    ),
 )
 
-COLUMNS = ("hit@1", "hit@3", "mrr", "accuracy", "negative_rejection", "false_refusal", "fabricated",
-           "citation_precision", "answer_chars_p50", "search_ms_p50", "answer_ms_p50")
-SHORT = {"negative_rejection": "neg_rej", "false_refusal": "false_ref", "citation_precision": "cit_prec",
-         "answer_chars_p50": "chars_p50", "search_ms_p50": "search_ms", "answer_ms_p50": "answer_ms"}
+COLUMNS = (
+    "hit@1",
+    "hit@3",
+    "mrr",
+    "accuracy",
+    "negative_rejection",
+    "false_refusal",
+    "fabricated",
+    "citation_precision",
+    "answer_chars_p50",
+    "search_ms_p50",
+    "answer_ms_p50",
+)
+SHORT = {
+    "negative_rejection": "neg_rej",
+    "false_refusal": "false_ref",
+    "citation_precision": "cit_prec",
+    "answer_chars_p50": "chars_p50",
+    "search_ms_p50": "search_ms",
+    "answer_ms_p50": "answer_ms",
+}
 
 
 @dataclass
@@ -68,18 +92,21 @@ class Row:
 
 def build_system(config: Config, index_root: Path, corpus_dir: Path, say):
     """The system a configuration names, its index built under index_root."""
+    from evals.baseline import LangChainBaseline
+    from evals.systems import PipelineSystem
     from rag.embedders import make_embedder
     from rag.pipeline import Pipeline
     from rag.settings import Settings
 
-    from evals.baseline import LangChainBaseline
-    from evals.systems import PipelineSystem
-
     if config.baseline is not None:
         return LangChainBaseline(corpus_dir, make_embedder("e5"), config.baseline, name=config.key)
     folder = f"{config.embedder.replace(':', '_').replace('/', '_')}-{config.chunk_sentences}"
-    settings = Settings(embedder=config.embedder, retriever=config.retriever,
-                        chunk_sentences=config.chunk_sentences, index_dir=index_root / folder)
+    settings = Settings(
+        embedder=config.embedder,
+        retriever=config.retriever,
+        chunk_sentences=config.chunk_sentences,
+        index_dir=index_root / folder,
+    )
     return PipelineSystem(Pipeline.load(settings, say=say), name=config.key)
 
 
@@ -96,19 +123,30 @@ def select(keys: str | None) -> list[Config]:
 
 def compare_table(rows: list[Row], markdown: bool) -> str:
     headers = ["config", *[SHORT.get(c, c) for c in COLUMNS], "build_s", "gate"]
-    body = [[r.config.key, *[fmt(c, r.result.metrics[c].value) for c in COLUMNS], f"{r.build_seconds:.0f}",
-             "pass" if not r.gate_failures else "fails " + ", ".join(r.gate_failures)] for r in rows]
+    body = [
+        [
+            r.config.key,
+            *[fmt(c, r.result.metrics[c].value) for c in COLUMNS],
+            f"{r.build_seconds:.0f}",
+            "pass" if not r.gate_failures else "fails " + ", ".join(r.gate_failures),
+        ]
+        for r in rows
+    ]
     if not markdown:
         return text_table(headers, body)
-    return "\n".join(["| " + " | ".join(headers) + " |", "|---|" + "---:|" * (len(headers) - 2) + "---|"]
-                     + ["| " + " | ".join(b) + " |" for b in body])
+    return "\n".join(
+        ["| " + " | ".join(headers) + " |", "|---|" + "---:|" * (len(headers) - 2) + "---|"]
+        + ["| " + " | ".join(b) + " |" for b in body]
+    )
 
 
 def category_table(rows: list[Row], metric: str) -> str:
     headers = ["config", *CATEGORIES]
     body = [[r.config.key, *[fmt(metric, r.result.categories[c][metric].value) for c in CATEGORIES]] for r in rows]
-    return "\n".join(["| " + " | ".join(headers) + " |", "|---|" + "---:|" * len(CATEGORIES)]
-                     + ["| " + " | ".join(b) + " |" for b in body])
+    return "\n".join(
+        ["| " + " | ".join(headers) + " |", "|---|" + "---:|" * len(CATEGORIES)]
+        + ["| " + " | ".join(b) + " |" for b in body]
+    )
 
 
 def to_markdown(rows: list[Row], seconds: float) -> str:
@@ -132,9 +170,14 @@ def to_markdown(rows: list[Row], seconds: float) -> str:
         "",
         "## Configurations",
         "",
-        *[f"- **{r.config.key}**: " + ", ".join(f"{k} `{v}`" for k, v in r.result.system.items()
-                                                if k not in ("name", "index_dir") and v is not None)
-          + (f" — {r.config.note}" if r.config.note else "") for r in rows],
+        *[
+            f"- **{r.config.key}**: "
+            + ", ".join(
+                f"{k} `{v}`" for k, v in r.result.system.items() if k not in ("name", "index_dir") and v is not None
+            )
+            + (f" — {r.config.note}" if r.config.note else "")
+            for r in rows
+        ],
         "",
         "The baseline answers every question with the text of its top-4 chunks, so it never refuses "
         "(negative rejection 0) and cannot fabricate (its citations are its answer); with the splitter's "
@@ -157,8 +200,10 @@ def to_json(rows: list[Row], seconds: float) -> dict:
                 "suite_seconds": round(r.result.seconds, 1),
                 "gate_failures": r.gate_failures,
                 "summary": {n: None if m.value is None else round(m.value, 4) for n, m in r.result.metrics.items()},
-                "categories": {c: {n: None if m.value is None else round(m.value, 4) for n, m in ms.items()}
-                               for c, ms in r.result.categories.items()},
+                "categories": {
+                    c: {n: None if m.value is None else round(m.value, 4) for n, m in ms.items()}
+                    for c, ms in r.result.categories.items()
+                },
             }
             for r in rows
         ],
@@ -200,8 +245,9 @@ def run_compare(args, say=lambda msg: print(msg, file=sys.stderr)) -> int:
     out.mkdir(parents=True, exist_ok=True)
     name = args.name or "compare"
     (out / f"{name}.md").write_text(to_markdown(rows, seconds), encoding="utf-8")
-    (out / f"{name}.json").write_text(json.dumps(to_json(rows, seconds), ensure_ascii=False, indent=1) + "\n",
-                                      encoding="utf-8")
+    (out / f"{name}.json").write_text(
+        json.dumps(to_json(rows, seconds), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     print(compare_table(rows, markdown=False))
     print(f"\n{len(rows)} configurations in {seconds:.0f} s. Report: {out / (name + '.md')} and {name}.json")
     return 0

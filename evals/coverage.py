@@ -14,10 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from evals.dataset import Question, Span
 from rag.figures import Figure, extract_figures, same_value
 from rag.loader import load_corpus
-
-from evals.dataset import Question, Span
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ class Span:
     start: int
     end: int
 
-    def overlaps(self, other: "Span") -> bool:
+    def overlaps(self, other: Span) -> bool:
         return self.source == other.source and self.start < other.end and other.start < self.end
 
 

@@ -28,17 +28,17 @@ Definitions (the README's Evaluation section repeats them):
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Iterable
 
 import numpy as np
 
-from rag.figures import Figure, contains_figure as _contains_figure, extract_figures as _extract_figures
-from rag.figures import same_value, unsupported_figures
-
 from evals.dataset import Question, Span
 from evals.records import Passage, Record
+from rag.figures import Figure, same_value, unsupported_figures
+from rag.figures import contains_figure as _contains_figure
+from rag.figures import extract_figures as _extract_figures
 
 MRR_DEPTH = 10
 
@@ -56,6 +56,7 @@ def extract_figures(text: str) -> tuple[Figure, ...]:
 
 
 # --- pure functions ----------------------------------------------------------
+
 
 def evidence_spans(question: Question, figure: str) -> list[Span]:
     """The spans of the question's evidence strings that state `figure` (all of them
@@ -107,6 +108,7 @@ def percentile(values: list[float], q: float) -> float | None:
 
 # --- metric units ------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ItemResult:
     """One question's score. Rates aggregate as sum(value) / sum(weight)."""
@@ -156,6 +158,7 @@ class Metric:
     def evaluate(self, records: Iterable[Record]) -> MetricResult:
         return self.result(self.score(r) for r in records if self.applies(r))
 
+
 def _item(r: Record, value: float, weight: float = 1.0, note: str = "") -> ItemResult:
     return ItemResult(r.id, r.category, float(value), float(weight), note)
 
@@ -171,10 +174,18 @@ def _answered(r: Record) -> bool:
 def hit_metric(k: int) -> Metric:
     def score(r: Record) -> ItemResult:
         ok = hit_at_k(list(r.retrieved), r.question, k)
-        return _item(r, ok, note="" if ok else f"expected {', '.join(r.question.expected)} not in the top {k} at its evidence")
+        return _item(
+            r, ok, note="" if ok else f"expected {', '.join(r.question.expected)} not in the top {k} at its evidence"
+        )
 
-    return Metric(f"hit@{k}", "rate", _retrieval, score, lambda i: i.value < 1,
-                  f"answerable questions whose expected figures are all in top-{k} chunks overlapping their evidence")
+    return Metric(
+        f"hit@{k}",
+        "rate",
+        _retrieval,
+        score,
+        lambda i: i.value < 1,
+        f"answerable questions whose expected figures are all in top-{k} chunks overlapping their evidence",
+    )
 
 
 def _mrr(r: Record) -> ItemResult:
@@ -210,7 +221,9 @@ def _fabricated(r: Record) -> ItemResult:
 def _citation_precision(r: Record) -> ItemResult:
     support = citation_support(r.reply.text, [c.text for c in r.reply.citations])
     bad = [str(i + 1) for i, ok in enumerate(support) if not ok]
-    return _item(r, sum(support), len(support), f"citation(s) {', '.join(bad)} state no figure of the answer" if bad else "")
+    return _item(
+        r, sum(support), len(support), f"citation(s) {', '.join(bad)} state no figure of the answer" if bad else ""
+    )
 
 
 def _uncited(r: Record) -> ItemResult:
@@ -218,34 +231,80 @@ def _uncited(r: Record) -> ItemResult:
 
 
 def latency_metric(name: str, q: int, get: Callable[[Record], float | None]) -> Metric:
-    return Metric(f"{name}_ms_p{q}", f"p{q}", lambda r: get(r) is not None, lambda r: _item(r, get(r)),
-                  description=f"{q}th percentile of {name} latency (ms)")
+    return Metric(
+        f"{name}_ms_p{q}",
+        f"p{q}",
+        lambda r: get(r) is not None,
+        lambda r: _item(r, get(r)),
+        description=f"{q}th percentile of {name} latency (ms)",
+    )
 
 
 RETRIEVAL_METRICS: tuple[Metric, ...] = (
     hit_metric(1),
     hit_metric(3),
-    Metric("mrr", "rate", _retrieval, _mrr, description=f"mean reciprocal rank of the first relevant chunk (top {MRR_DEPTH})"),
+    Metric(
+        "mrr",
+        "rate",
+        _retrieval,
+        _mrr,
+        description=f"mean reciprocal rank of the first relevant chunk (top {MRR_DEPTH})",
+    ),
     latency_metric("search", 50, lambda r: r.search_ms),
     latency_metric("search", 95, lambda r: r.search_ms),
 )
 
 ANSWER_METRICS: tuple[Metric, ...] = (
-    Metric("accuracy", "rate", lambda r: r.reply is not None and r.question.answerable, _accuracy,
-           lambda i: i.value < 1, "answerable questions answered with every expected figure"),
-    Metric("negative_rejection", "rate", lambda r: r.reply is not None and not r.question.answerable,
-           _negative_rejection, lambda i: i.value < 1, "unanswerable questions refused"),
-    Metric("false_refusal", "rate", lambda r: r.reply is not None and r.question.answerable, _false_refusal,
-           lambda i: i.value > 0, "answerable questions refused"),
-    Metric("fabricated", "count", lambda r: r.reply is not None, _fabricated, lambda i: i.value > 0,
-           "answers stating a figure none of their citations states"),
-    Metric("citation_precision", "rate", lambda r: _answered(r) and bool(r.reply.citations), _citation_precision,
-           lambda i: i.value < i.weight, "citations of answers whose passage states a figure of the answer"),
+    Metric(
+        "accuracy",
+        "rate",
+        lambda r: r.reply is not None and r.question.answerable,
+        _accuracy,
+        lambda i: i.value < 1,
+        "answerable questions answered with every expected figure",
+    ),
+    Metric(
+        "negative_rejection",
+        "rate",
+        lambda r: r.reply is not None and not r.question.answerable,
+        _negative_rejection,
+        lambda i: i.value < 1,
+        "unanswerable questions refused",
+    ),
+    Metric(
+        "false_refusal",
+        "rate",
+        lambda r: r.reply is not None and r.question.answerable,
+        _false_refusal,
+        lambda i: i.value > 0,
+        "answerable questions refused",
+    ),
+    Metric(
+        "fabricated",
+        "count",
+        lambda r: r.reply is not None,
+        _fabricated,
+        lambda i: i.value > 0,
+        "answers stating a figure none of their citations states",
+    ),
+    Metric(
+        "citation_precision",
+        "rate",
+        lambda r: _answered(r) and bool(r.reply.citations),
+        _citation_precision,
+        lambda i: i.value < i.weight,
+        "citations of answers whose passage states a figure of the answer",
+    ),
     Metric("uncited", "count", _answered, _uncited, lambda i: i.value > 0, "answers without any citation"),
     latency_metric("answer", 50, lambda r: r.reply.latency_ms if r.reply else None),
     latency_metric("answer", 95, lambda r: r.reply.latency_ms if r.reply else None),
-    Metric("answer_chars_p50", "p50", lambda r: r.reply is not None, lambda r: _item(r, len(r.reply.text)),
-           description="median answer length in characters (how much a resident must read)"),
+    Metric(
+        "answer_chars_p50",
+        "p50",
+        lambda r: r.reply is not None,
+        lambda r: _item(r, len(r.reply.text)),
+        description="median answer length in characters (how much a resident must read)",
+    ),
 )
 
 ALL_METRICS = RETRIEVAL_METRICS + ANSWER_METRICS
@@ -255,9 +314,11 @@ def evaluate_all(records: list[Record], metrics: Iterable[Metric] = ALL_METRICS)
     return {m.name: m.evaluate(records) for m in metrics}
 
 
-def by_category(results: dict[str, MetricResult], categories: Iterable[str],
-                metrics: Iterable[Metric] = ALL_METRICS) -> dict[str, dict[str, MetricResult]]:
+def by_category(
+    results: dict[str, MetricResult], categories: Iterable[str], metrics: Iterable[Metric] = ALL_METRICS
+) -> dict[str, dict[str, MetricResult]]:
     """The same items re-aggregated per category (nothing is scored twice)."""
     metrics = [m for m in metrics if m.name in results]
-    return {c: {m.name: m.result(i for i in results[m.name].items if i.category == c) for m in metrics}
-            for c in categories}
+    return {
+        c: {m.name: m.result(i for i in results[m.name].items if i.category == c) for m in metrics} for c in categories
+    }

@@ -25,7 +25,7 @@ class Passage:
         return Span(self.source, self.start, self.end)
 
     @classmethod
-    def of(cls, obj) -> "Passage":
+    def of(cls, obj) -> Passage:
         """From anything with text/source/start/end (rag.types.Chunk, Citation, ...)."""
         return cls(obj.text, obj.source, obj.start, obj.end)
 

@@ -18,11 +18,33 @@ from evals.metrics import ALL_METRICS, MetricResult
 from evals.records import Record
 from evals.suite import SuiteResult
 
-SUMMARY = ("hit@1", "hit@3", "mrr", "accuracy", "negative_rejection", "false_refusal", "fabricated",
-           "citation_precision", "uncited", "search_ms_p50", "search_ms_p95", "answer_ms_p50", "answer_ms_p95",
-           "answer_chars_p50")
-CATEGORY_COLUMNS = ("hit@1", "hit@3", "mrr", "accuracy", "negative_rejection", "false_refusal", "fabricated",
-                    "citation_precision", "answer_ms_p50")
+SUMMARY = (
+    "hit@1",
+    "hit@3",
+    "mrr",
+    "accuracy",
+    "negative_rejection",
+    "false_refusal",
+    "fabricated",
+    "citation_precision",
+    "uncited",
+    "search_ms_p50",
+    "search_ms_p95",
+    "answer_ms_p50",
+    "answer_ms_p95",
+    "answer_chars_p50",
+)
+CATEGORY_COLUMNS = (
+    "hit@1",
+    "hit@3",
+    "mrr",
+    "accuracy",
+    "negative_rejection",
+    "false_refusal",
+    "fabricated",
+    "citation_precision",
+    "answer_ms_p50",
+)
 DESCRIPTIONS = {m.name: m.description for m in ALL_METRICS}
 _METRICS = {m.name: m for m in ALL_METRICS}
 
@@ -75,7 +97,9 @@ def record_dict(r: Record, failures: list[tuple[str, str]] = ()) -> dict:
         "top_chunk": _passage(r.retrieved[0]) if r.retrieved else None,
         "retrieved_top3_spans": [[p.start, p.end] for p in r.retrieved[:3]],
         "search_ms": None if r.search_ms is None else round(r.search_ms, 1),
-        "answer": None if r.reply is None else {
+        "answer": None
+        if r.reply is None
+        else {
             "text": r.reply.text,
             "refused": r.reply.refused,
             "reason": r.reply.reason,
@@ -105,8 +129,14 @@ def to_json(result: SuiteResult, thresholds: list[Threshold], failures: list[Gat
             "failures": [{"metric": f.metric, "value": f.value, "needs": str(f.threshold)} for f in failures],
         },
         "uncovered_figures": [
-            {"text": o.text, "source": o.span.source, "start": o.span.start, "end": o.span.end,
-             "context": o.context, "asked_elsewhere": o.asked_elsewhere}
+            {
+                "text": o.text,
+                "source": o.span.source,
+                "start": o.span.start,
+                "end": o.span.end,
+                "context": o.context,
+                "asked_elsewhere": o.asked_elsewhere,
+            }
             for o in result.uncovered
         ],
         "failed_questions": [r.id for r in result.records if r.id in failed],
@@ -135,8 +165,7 @@ def summary_markdown(result: SuiteResult, thresholds: list[Threshold], failures:
 
 
 def category_markdown(result: SuiteResult, columns: tuple[str, ...] = CATEGORY_COLUMNS) -> list[str]:
-    lines = ["| category | questions | " + " | ".join(columns) + " |",
-             "|---|---:|" + "---:|" * len(columns)]
+    lines = ["| category | questions | " + " | ".join(columns) + " |", "|---|---:|" + "---:|" * len(columns)]
     counts = {c: sum(r.category == c for r in result.records) for c in CATEGORIES}
     for c in CATEGORIES:
         ms = result.categories.get(c, {})
@@ -154,7 +183,9 @@ def failures_markdown(result: SuiteResult) -> list[str]:
         q = r.question
         lines.append(f"### {q.id} · {q.category} · {_cell(q.question)}")
         if q.history:
-            lines.append(f"- history: {' / '.join(q.history)}" + (f" → searched as: {r.query}" if r.query != q.question else ""))
+            lines.append(
+                f"- history: {' / '.join(q.history)}" + (f" → searched as: {r.query}" if r.query != q.question else "")
+            )
         lines.append("- failed: " + "; ".join(f"**{m}** ({n})" if n else f"**{m}**" for m, n in failed[r.id]))
         lines.append(f"- expected: {', '.join(q.expected) or '(unanswerable: should be refused)'}")
         if r.reply is not None:
@@ -181,8 +212,10 @@ def to_markdown(result: SuiteResult, thresholds: list[Threshold], failures: list
         f"Generated {time.strftime('%Y-%m-%d %H:%M')} by `python -m evals` in {result.seconds:.0f} s over "
         f"{result.questions} questions ({s.get('questions_file', 'evals/questions.jsonl')}). "
         f"System: **{s.get('name', '')}**"
-        + "".join(f"; {k} `{v}`" for k, v in s.items()
-                  if k not in ("name", "system", "questions_file") and v is not None) + ".",
+        + "".join(
+            f"; {k} `{v}`" for k, v in s.items() if k not in ("name", "system", "questions_file") and v is not None
+        )
+        + ".",
         "",
         f"Gate: **{'PASSED' if not failures else 'FAILED'}**"
         + ("" if not failures else " — " + "; ".join(str(f) for f in failures)),
@@ -206,52 +239,79 @@ def to_markdown(result: SuiteResult, thresholds: list[Threshold], failures: list
         "Every figure of the body text (rag.figures.extract_figures), unless some question expects the same "
         "value and unit with an evidence span around it.",
         "",
-        *([f"- `{o.text}` at {o.span.source}:{o.span.start} — {_cell(o.context)}"
-           + (" (same value asked at another place)" if o.asked_elsewhere else "") for o in result.uncovered]
-          or ["None."]),
+        *(
+            [
+                f"- `{o.text}` at {o.span.source}:{o.span.start} — {_cell(o.context)}"
+                + (" (same value asked at another place)" if o.asked_elsewhere else "")
+                for o in result.uncovered
+            ]
+            or ["None."]
+        ),
         "",
     ]
     return "\n".join(out)
 
 
-def write_report(result: SuiteResult, thresholds: list[Threshold], failures: list[GateFailure],
-                 out_dir: Path, name: str = "default") -> tuple[Path, Path]:
+def write_report(
+    result: SuiteResult, thresholds: list[Threshold], failures: list[GateFailure], out_dir: Path, name: str = "default"
+) -> tuple[Path, Path]:
     """Write out_dir/name.md and out_dir/name.json; return both paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     md, js = out_dir / f"{name}.md", out_dir / f"{name}.json"
     md.write_text(to_markdown(result, thresholds, failures), encoding="utf-8")
-    js.write_text(json.dumps(to_json(result, thresholds, failures), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    js.write_text(
+        json.dumps(to_json(result, thresholds, failures), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     return md, js
 
 
 def text_table(headers: list[str], rows: list[list[str]]) -> str:
     """A plain-text table for the terminal: first column left, the rest right-aligned."""
-    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
+
     def line(cells):
-        return "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+        return "  ".join(
+            str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=False))
+        )
+
     return "\n".join([line(headers), "  ".join("-" * w for w in widths)] + [line(r) for r in rows])
 
 
-def console_summary(result: SuiteResult, thresholds: list[Threshold], failures: list[GateFailure],
-                    categories: bool = True) -> str:
+def console_summary(
+    result: SuiteResult, thresholds: list[Threshold], failures: list[GateFailure], categories: bool = True
+) -> str:
     """What `python -m evals` prints: summary, per-category table, uncovered figures, the gate."""
     bounds = {t.metric: str(t) for t in thresholds}
     failing = {f.metric for f in failures}
-    rows = [[name, fmt(name, result.metrics[name].value), bounds.get(name, ""),
-             ("FAIL" if name in failing else "ok") if name in bounds else "", str(result.metrics[name].n)]
-            for name in SUMMARY if name in result.metrics]
+    rows = [
+        [
+            name,
+            fmt(name, result.metrics[name].value),
+            bounds.get(name, ""),
+            ("FAIL" if name in failing else "ok") if name in bounds else "",
+            str(result.metrics[name].n),
+        ]
+        for name in SUMMARY
+        if name in result.metrics
+    ]
     parts = [text_table(["metric", "value", "threshold", "gate", "n"], rows)]
     if categories:
         counts = {c: sum(r.category == c for r in result.records) for c in CATEGORIES}
-        cat_rows = [[c, str(counts[c])] + [fmt(n, result.categories[c][n].value) for n in CATEGORY_COLUMNS]
-                    for c in CATEGORIES]
+        cat_rows = [
+            [c, str(counts[c])] + [fmt(n, result.categories[c][n].value) for n in CATEGORY_COLUMNS] for c in CATEGORIES
+        ]
         parts.append(text_table(["category", "n", *CATEGORY_COLUMNS], cat_rows))
     if result.uncovered:
         shown = 12
-        parts.append(f"Corpus figures no question asks for ({len(result.uncovered)}): " + "; ".join(
-            f"{o.text} ({o.context}{', same value asked elsewhere' if o.asked_elsewhere else ''})"
-            for o in result.uncovered[:shown]) + ("; … (all in the report)" if len(result.uncovered) > shown else ""))
+        parts.append(
+            f"Corpus figures no question asks for ({len(result.uncovered)}): "
+            + "; ".join(
+                f"{o.text} ({o.context}{', same value asked elsewhere' if o.asked_elsewhere else ''})"
+                for o in result.uncovered[:shown]
+            )
+            + ("; … (all in the report)" if len(result.uncovered) > shown else "")
+        )
     else:
         parts.append("Every corpus figure is asked for by some question.")
     return "\n\n".join(parts)

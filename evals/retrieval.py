@@ -31,7 +31,9 @@ def fmt(value: float | None, name: str) -> str:
 
 def retrieval_table(rows: list[tuple[str, dict]]) -> str:
     """Plain-text table: one row per (label, {metric name: MetricResult})."""
-    head = f"{'retriever':<12}" + "".join(f"{c.replace('search_ms_', '') + (' ms' if 'ms' in c else ''):>10}" for c in COLUMNS)
+    head = f"{'retriever':<12}" + "".join(
+        f"{c.replace('search_ms_', '') + (' ms' if 'ms' in c else ''):>10}" for c in COLUMNS
+    )
     lines = [head, "-" * len(head)]
     for label, metrics in rows:
         lines.append(f"{label:<12}" + "".join(f"{fmt(metrics[c].value, c):>10}" for c in COLUMNS))
@@ -46,8 +48,10 @@ def misses(records: list[Record], k: int = 3) -> list[str]:
         if metric.failed(metric.score(r)):
             top = r.retrieved[0].text if r.retrieved else "(nothing retrieved)"
             query = f" -> {r.query}" if r.query != r.question.question else ""
-            out.append(f"  {r.id} [{r.category}] {r.question.question}{query}\n"
-                       f"    expected: {', '.join(r.question.expected)}\n    top chunk: {top}")
+            out.append(
+                f"  {r.id} [{r.category}] {r.question.question}{query}\n"
+                f"    expected: {', '.join(r.question.expected)}\n    top chunk: {top}"
+            )
     return out
 
 
@@ -60,9 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index-dir", type=Path, help="index folder (default: the settings' index_dir)")
     parser.add_argument("--embedder", help="e5 (default), use, or st:<model>")
     parser.add_argument("--retriever", choices=MODES, help="the configured mode (default: the settings')")
-    parser.add_argument("--raw", action="store_true",
-                        help="search with the question as asked (follow-ups still resolved), not the answerer's "
-                             "expanded search text")
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="search with the question as asked (follow-ups still resolved), not the answerer's expanded search text",
+    )
     parser.add_argument("--verbose", "-v", action="store_true", help="list the misses at 3 of every mode")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
@@ -81,13 +87,20 @@ def main(argv: list[str] | None = None) -> int:
     for mode in modes:
         system = with_mode(base, mode)
         records = run_records(system, questions, answers=False, progress=not args.quiet, desc=mode)
-        rows.append((mode + (" *" if mode == settings.retriever else ""), {m.name: m.evaluate(records) for m in RETRIEVAL_METRICS}))
+        rows.append(
+            (
+                mode + (" *" if mode == settings.retriever else ""),
+                {m.name: m.evaluate(records) for m in RETRIEVAL_METRICS},
+            )
+        )
         missed[mode] = misses(records)
     m = pipeline.index.manifest
     queries = "as asked, follow-ups resolved" if args.raw else "the answerer's standalone search text"
-    print(f"Retrieval over {len(questions)} answerable questions (queries: {queries}); "
-          f"index {settings.index_dir} ({m['embedder']['name']}, {m['counts']['chunks']} chunks, "
-          f"{m['chunker']['sentences_per_chunk']} sentence(s)/chunk); * = configured")
+    print(
+        f"Retrieval over {len(questions)} answerable questions (queries: {queries}); "
+        f"index {settings.index_dir} ({m['embedder']['name']}, {m['counts']['chunks']} chunks, "
+        f"{m['chunker']['sentences_per_chunk']} sentence(s)/chunk); * = configured"
+    )
     print(retrieval_table(rows))
     if args.verbose:
         for mode in modes:

@@ -34,8 +34,9 @@ class SuiteResult:
     questions: int = 0
 
 
-def run_records(system: System, questions: list[Question], answers: bool = True, progress: bool = True,
-                desc: str = "") -> list[Record]:
+def run_records(
+    system: System, questions: list[Question], answers: bool = True, progress: bool = True, desc: str = ""
+) -> list[Record]:
     """Search (and ask, unless answers=False) every question; time both."""
     system.search(WARM_UP, MRR_DEPTH)  # the first call pays lazy loading; don't time it
     records = []
@@ -54,8 +55,14 @@ def run_records(system: System, questions: list[Question], answers: bool = True,
     return records
 
 
-def run_suite(system: System, questions: list[Question], uncovered: list[Occurrence] = (),
-              answers: bool = True, progress: bool = True, metrics: tuple[Metric, ...] = ALL_METRICS) -> SuiteResult:
+def run_suite(
+    system: System,
+    questions: list[Question],
+    uncovered: list[Occurrence] = (),
+    answers: bool = True,
+    progress: bool = True,
+    metrics: tuple[Metric, ...] = ALL_METRICS,
+) -> SuiteResult:
     started = time.perf_counter()
     records = run_records(system, questions, answers=answers, progress=progress)
     metrics = metrics if answers else RETRIEVAL_METRICS

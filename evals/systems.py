@@ -75,5 +75,6 @@ def with_mode(system: PipelineSystem, mode: str) -> PipelineSystem:
     """Search the same index in another mode (hybrid, dense, bm25); for retrieval metrics only."""
     s = system.pipeline.settings
     retriever = system.pipeline.retriever.model_copy(update={"mode": mode})
-    return PipelineSystem(system.pipeline, f"{s.embedder} · {mode} · {s.chunk_sentences} sent.", retriever,
-                          system.raw_queries)
+    return PipelineSystem(
+        system.pipeline, f"{s.embedder} · {mode} · {s.chunk_sentences} sent.", retriever, system.raw_queries
+    )

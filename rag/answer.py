@@ -24,9 +24,9 @@ from rag.facts import (
     candidate_facts,
     covered,
     extend_with_next_clause,
+    extend_with_previous_clause,
     head_coverage,
     support,
-    extend_with_previous_clause,
     uncovered_terms,
 )
 from rag.figures import same_value, unsupported_figures
@@ -35,7 +35,6 @@ from rag.question import Question, analyse, looks_like_followup, merge, split_pa
 from rag.retriever import HybridRetriever
 from rag.settings import Settings
 from rag.types import Answer, Citation, Hit
-
 
 log = logging.getLogger(__name__)
 HOTLINE_HINT = f"如需进一步帮助，请拨打{HOTLINE}市民服务热线。"
@@ -68,7 +67,7 @@ class Answerer:
     rephraser: Rephraser | None = None
 
     @classmethod
-    def build(cls, retriever: HybridRetriever, settings: Settings, rephraser: Rephraser | None = None) -> "Answerer":
+    def build(cls, retriever: HybridRetriever, settings: Settings, rephraser: Rephraser | None = None) -> Answerer:
         return cls(retriever, settings, TermWeights(retriever.index.chunks), rephraser)
 
     # --- the one entry point -------------------------------------------------
@@ -224,7 +223,9 @@ class Answerer:
                 # each part of the question has its own measure word, so any figure may serve
                 if any(s.fact.text == f.text for f in chosen + extra) or not s.fact.figures:
                     continue
-                gain = sum(w for t, w in missing_w.items() if covered(t, question.alternatives.get(t, ()), s.fact.text.lower()))
+                gain = sum(
+                    w for t, w in missing_w.items() if covered(t, question.alternatives.get(t, ()), s.fact.text.lower())
+                )
                 if gain > best_gain:
                     best, best_gain = s.fact, gain
             if best is None or best_gain / (sum(missing_w.values()) or 1.0) < 0.4:
@@ -265,9 +266,7 @@ class Answerer:
             text = f"According to the source article (in Chinese): {quoted}."
         else:
             text = f"{correction}据报道，{quoted}。"
-        citations = [
-            replace(c, figures=tuple(f.text for f in stated if f.text in c.text)) for c in citations
-        ]
+        citations = [replace(c, figures=tuple(f.text for f in stated if f.text in c.text)) for c in citations]
         answer = Answer(
             question=raw,
             text=text,
@@ -296,7 +295,9 @@ class Answerer:
             )
         else:
             text = f"抱歉，{why}{HOTLINE_HINT}"
-        return Answer(raw, text, refused=True, reason=decision.reason, rewritten_question=question.text, hits=tuple(hits))
+        return Answer(
+            raw, text, refused=True, reason=decision.reason, rewritten_question=question.text, hits=tuple(hits)
+        )
 
     def _maybe_rephrase(self, answer: Answer) -> Answer:
         if self.rephraser is None or answer.refused:

@@ -1,9 +1,9 @@
 """Ask from the command line.
 
-  python -m rag.ask "郑州有多少家养老机构？"          an answer and its sources, for a person
-  python -m rag.ask --json "郑州有多少家养老机构？"   one JSON object
-  python -m rag.ask --jsonl < questions.jsonl        one JSON answer per input line, models loaded once
-                                                     input lines: {"question": "...", "history": ["..."]}
+python -m rag.ask "郑州有多少家养老机构？"          an answer and its sources, for a person
+python -m rag.ask --json "郑州有多少家养老机构？"   one JSON object
+python -m rag.ask --jsonl < questions.jsonl        one JSON answer per input line, models loaded once
+                                                   input lines: {"question": "...", "history": ["..."]}
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def _jsonl(pipeline, stdin, stdout) -> int:
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             bad += 1
             # keep one output line per input line, so callers can zip them
-            out = {"error": f"line {n}: expected {{\"question\": \"...\", \"history\": [...]}} ({exc})"}
+            out = {"error": f'line {n}: expected {{"question": "...", "history": [...]}} ({exc})'}
         else:
             out = pipeline.ask(question, [str(h) for h in history]).to_dict()
         stdout.write(json.dumps(out, ensure_ascii=False) + "\n")

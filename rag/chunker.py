@@ -49,7 +49,7 @@ def _cut_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int
         return [(start, end)]
     cuts = [m.end() for m in _COMMA.finditer(text, start, end) if not _between_digits(text, m.start())]
     pieces, piece_start, last_ok = [], start, None
-    for cut in cuts + [end]:
+    for cut in [*cuts, end]:
         if cut - piece_start > max_chars and last_ok is not None:
             pieces.append((piece_start, last_ok))
             piece_start = last_ok
@@ -63,7 +63,7 @@ def _between_digits(text: str, i: int) -> bool:
 
 
 def chunk_id(source: str, text: str) -> str:
-    return hashlib.sha256(f"{source}\n{text}".encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(f"{source}\n{text}".encode()).hexdigest()[:16]
 
 
 def chunk_paragraphs(paragraphs: list[Paragraph], config: ChunkerConfig = ChunkerConfig()) -> list[Chunk]:

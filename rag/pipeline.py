@@ -22,7 +22,6 @@ from rag.store import LoadedIndex, is_stale, load_index, read_manifest
 from rag.types import Answer
 
 
-
 def ensure_index(settings: Settings, embedder: NamedEmbeddings, say=print) -> LoadedIndex:
     """Load the index, building it first when it is missing, stale, or built by another embedder.
 
@@ -56,7 +55,7 @@ class Pipeline:
     answerer: Answerer
 
     @classmethod
-    def load(cls, settings: Settings | None = None, say=None) -> "Pipeline":
+    def load(cls, settings: Settings | None = None, say=None) -> Pipeline:
         settings = settings or Settings()
         say = say or (lambda msg: print(msg, file=sys.stderr))
         embedder = make_embedder(settings.embedder, settings.num_threads)

@@ -17,12 +17,32 @@ from rag.tokens import STOPWORDS, ensure_initialised
 
 # What kind of figure is asked for, from the question's wording. Order matters: first match wins.
 _ASKED = [
-    ("procedure", re.compile(r"哪里|哪儿|在哪|哪个窗口|(怎么|如何)(?!样)|流程|手续|材料|几点|开门|营业时间|电话|联系方式|地址|where\b|how (do|can|to)\b|phone", re.I)),
+    (
+        "procedure",
+        re.compile(
+            r"哪里|哪儿|在哪|哪个窗口|(怎么|如何)(?!样)|流程|手续|材料|几点|开门|营业时间|电话|联系方式|地址|where\b|how (do|can|to)\b|phone",
+            re.I,
+        ),
+    ),
     ("date", re.compile(r"什么时候|何时|哪一?年|几月|哪个月|哪一?天|几号|日期|when\b", re.I)),
     ("duration", re.compile(r"多久|多长时间|多少(小时|分钟|天)|几(小时|分钟|天)|how long", re.I)),
-    ("money", re.compile(r"多少钱|花了多少|投入(了)?多少|资金|费用?|收费|价格?|工资|how much money|cost|fee|price", re.I)),
-    ("change", re.compile(r"(增长|提高|提升|下降|减少|增加|降低|少了|多了)(了)?多少(?![个家所座支项处条张户对名位人路台件种级万平公])|by how much", re.I)),
-    ("ratio", re.compile(r"比例|比重|占比|占多少|占全|百分之|比率|\w率(?!先)|多高|\brates?\b|\bpercent|\bproportion|\bshare of", re.I)),
+    (
+        "money",
+        re.compile(r"多少钱|花了多少|投入(了)?多少|资金|费用?|收费|价格?|工资|how much money|cost|fee|price", re.I),
+    ),
+    (
+        "change",
+        re.compile(
+            r"(增长|提高|提升|下降|减少|增加|降低|少了|多了)(了)?多少(?![个家所座支项处条张户对名位人路台件种级万平公])|by how much",
+            re.I,
+        ),
+    ),
+    (
+        "ratio",
+        re.compile(
+            r"比例|比重|占比|占多少|占全|百分之|比率|\w率(?!先)|多高|\brates?\b|\bpercent|\bproportion|\bshare of", re.I
+        ),
+    ),
     ("area", re.compile(r"多少平方米|面积|多大", re.I)),
     ("length", re.compile(r"多少公里|多长", re.I)),
     ("count", re.compile(r"多少|几|how many|number of|how much", re.I)),
@@ -103,7 +123,12 @@ def content_terms(text: str) -> dict[str, bool]:
     terms: dict[str, bool] = {}
     for word, flag in pseg.lcut(without_figures.lower()):
         word = _PUNCT.sub("", word)
-        if word and word not in STOPWORDS and word not in _FRAMING and not re.fullmatch(r"[多少几吗呢吧啊有是都]+", word):
+        if (
+            word
+            and word not in STOPWORDS
+            and word not in _FRAMING
+            and not re.fullmatch(r"[多少几吗呢吧啊有是都]+", word)
+        ):
             is_noun = not flag.startswith(_PHRASING_FLAGS)
             if len(word) == 1 and not is_noun:
                 continue  # 吃, 领, 签: a one-character verb is phrasing, not topic
@@ -126,7 +151,9 @@ def analyse(raw: str, weight: float = 1.0) -> Question:
         unit = figures[0].unit
         if unit in ("秒", "秒钟"):
             unit = "分钟"  # any time span: 缩短到了5秒钟？ asks a duration
-        asked = next((name for name, units in _UNITS_FOR.items() if unit in units and name not in ("change", "date")), "count")
+        asked = next(
+            (name for name, units in _UNITS_FOR.items() if unit in units and name not in ("change", "date")), "count"
+        )
         measure = measure or (unit if asked == "count" else "")
     return Question(
         raw=raw,
@@ -141,7 +168,8 @@ def analyse(raw: str, weight: float = 1.0) -> Question:
         figures=figures,
         english=english,
         future=bool(_FUTURE.search(text)),
-        several=bool(_SEVERAL.search(text)) or any(w in ("和", "与", "及", "以及", "同") and f == "c" for w, f in pseg.lcut(text)),
+        several=bool(_SEVERAL.search(text))
+        or any(w in ("和", "与", "及", "以及", "同") and f == "c" for w, f in pseg.lcut(text)),
     )
 
 
@@ -197,13 +225,11 @@ def unit_fits(question: Question, unit: str) -> bool | None:
             return False
         if not unit or m == "万":
             return None
-        if (
+        return (
             m == "个"  # the everyday classifier stands for any other
             or unit.startswith(m)
             or m.startswith(unit)  # 件 / 件次, 人 / 人次
             or (m in _COUNTING and unit in _COUNTING)
             or (m in _PEOPLE and unit in _PEOPLE)
-        ):
-            return True
-        return False
+        )
     return None

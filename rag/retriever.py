@@ -40,7 +40,7 @@ class HybridRetriever(BaseRetriever):
         q = self.embedder.embed_question(query)[None, :]
         scores, ids = self.index.dense.search(q, min(self.candidates, n))
         # FAISS pads with -1 when k exceeds the corpus
-        return {int(i): float(s) for s, i in zip(scores[0], ids[0]) if i >= 0}
+        return {int(i): float(s) for s, i in zip(scores[0], ids[0], strict=False) if i >= 0}
 
     def bm25_scores(self, query: str) -> dict[int, float]:
         vocab = self.index.bm25.vocab_dict

@@ -16,9 +16,9 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 import bm25s
 import faiss
@@ -103,7 +103,12 @@ def build_index(
         "chunker": chunker.as_dict(),
         "tokenizer": TOKENIZER_NAME,
         "corpus": corpus_fingerprint(corpus_hashes),
-        "counts": {"chunks": len(chunks), "files": len(corpus_hashes), "embedded": len(todo), "reused": len(chunks) - len(todo)},
+        "counts": {
+            "chunks": len(chunks),
+            "files": len(corpus_hashes),
+            "embedded": len(todo),
+            "reused": len(chunks) - len(todo),
+        },
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "build_seconds": round(time.perf_counter() - started, 2),
     }

@@ -6,11 +6,10 @@ jieba's search mode emits both words and their parts (社区照料中心 -> 社�
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
-
-import hashlib
 
 import jieba
 

@@ -127,7 +127,7 @@ def render_source_card(citation: dict, answer_figures=()) -> str:
         '<span class="ms-open-hint">点开看原文</span></summary>'
         f'<blockquote class="ms-quote">{highlight(citation.get("text", ""), figures)}</blockquote>'
         f'<p class="ms-source-meta">出处：{_esc(str(citation.get("source", "")))}'
-        f'，第 {int(citation.get("start", 0))}–{int(citation.get("end", 0))} 字</p>'
+        f"，第 {int(citation.get('start', 0))}–{int(citation.get('end', 0))} 字</p>"
         "</details>"
     )
 
@@ -141,7 +141,9 @@ def render_answer(answer: dict) -> str:
     parts = [f'<div class="ms-answer ms-reason-{reason}{" ms-refused" if refused else ""}">']
     parts.append(f'<p class="ms-answer-text">{render_answer_text(text, answer.get("figures", ()), hotline)}</p>')
     rewritten = str(answer.get("rewritten_question") or "")
-    if rewritten and str(answer.get("question", "")) not in rewritten and not refused:  # a real rewrite, not a concatenation
+    if (
+        rewritten and str(answer.get("question", "")) not in rewritten and not refused
+    ):  # a real rewrite, not a concatenation
         parts.append(f'<p class="ms-rewritten">按“{_esc(rewritten)}”理解</p>')
     if hotline and HOTLINE not in text:
         parts.append(
@@ -150,7 +152,9 @@ def render_answer(answer: dict) -> str:
     citations = answer.get("citations") or []
     if citations:
         cards = "".join(render_source_card(c, answer.get("figures", ())) for c in citations)
-        parts.append(f'<div class="ms-sources"><p class="ms-sources-title">来源（共 {len(citations)} 处）</p>{cards}</div>')
+        parts.append(
+            f'<div class="ms-sources"><p class="ms-sources-title">来源（共 {len(citations)} 处）</p>{cards}</div>'
+        )
     parts.append("</div>")
     return "".join(parts)
 
@@ -225,7 +229,9 @@ class ChatService:
             log.exception("answering failed")
             result = _error_answer(question)
         if question:
-            session.messages.append({"role": "user", "content": render_question(question, self.settings.max_question_chars)})
+            session.messages.append(
+                {"role": "user", "content": render_question(question, self.settings.max_question_chars)}
+            )
             session.last_answer, session.rated = result, False
         session.messages.append({"role": "assistant", "content": render_answer(result)})
         if self._remembered(question):
@@ -277,7 +283,15 @@ def _status(message: str) -> str:
 
 # System fonts only: Gradio's bundled fonts have no Chinese glyphs, some of its themes fetch Google
 # Fonts, and a kiosk is offline. Debian: fonts-noto-cjk.
-FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", "system-ui", "sans-serif"]
+FONTS = [
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "PingFang SC",
+    "Microsoft YaHei",
+    "WenQuanYi Micro Hei",
+    "system-ui",
+    "sans-serif",
+]
 MONO_FONTS = ["Noto Sans Mono CJK SC", "ui-monospace", "monospace"]
 
 CSS = """
@@ -483,7 +497,9 @@ def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
                 gr.HTML("<h2>按话题提问</h2><p>先点话题，再点问题，马上回答。</p>", padding=False)
                 with gr.Row(elem_id="ms-topic-buttons"):
                     topic_buttons = [
-                        gr.Button(topic, variant="primary" if i == 0 else "secondary", elem_classes="ms-topic", min_width=100)
+                        gr.Button(
+                            topic, variant="primary" if i == 0 else "secondary", elem_classes="ms-topic", min_width=100
+                        )
                         for i, topic in enumerate(TOPICS)
                     ]
                 topic_groups: list[gr.Column] = []
@@ -512,7 +528,12 @@ def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
                 outputs=[status, session],
                 api_visibility="private",
             )
-        reset = dict(fn=service.on_reset, inputs=[session], outputs=[chat, session, box, feedback_row, status], api_visibility="private")
+        reset = dict(
+            fn=service.on_reset,
+            inputs=[session],
+            outputs=[chat, session, box, feedback_row, status],
+            api_visibility="private",
+        )
         restart.click(**reset)
         chat.clear(**reset)
 

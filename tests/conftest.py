@@ -37,8 +37,13 @@ class StubEmbeddings(NamedEmbeddings):
     `fail_on_call=n` raises `exc` on the n-th call to embed_documents, i.e. after n-1 batches.
     """
 
-    def __init__(self, name: str = "stub-hash-v1", dim: int = 32, fail_on_call: int | None = None,
-                 exc: type[BaseException] = KeyboardInterrupt):
+    def __init__(
+        self,
+        name: str = "stub-hash-v1",
+        dim: int = 32,
+        fail_on_call: int | None = None,
+        exc: type[BaseException] = KeyboardInterrupt,
+    ):
         self.name, self.dim = name, dim
         self.fail_on_call, self.exc = fail_on_call, exc
         self.calls = 0

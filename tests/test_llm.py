@@ -226,7 +226,9 @@ def test_backend_errors_propagate_from_the_rephraser(pipeline, llm):
         pipeline.answerer.rephraser.rephrase(QUESTION, ANSWER)
 
 
-@pytest.mark.parametrize("question", ["洛阳有多少家养老机构？", "你好", "我的身份证号是410105199001011234，能领补贴吗？"])
+@pytest.mark.parametrize(
+    "question", ["洛阳有多少家养老机构？", "你好", "我的身份证号是410105199001011234，能领补贴吗？"]
+)
 def test_refusals_and_greetings_are_never_sent(pipeline, llm, question):
     llm.reply = "郑州全市共有93家养老机构[1]。"
     answer = pipeline.ask(question)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-
 from conftest import CORPUS_DIR, CORPUS_FILE
+
 from rag.chunker import chunk_paragraphs
 from rag.errors import CorpusError
 from rag.loader import file_sha256, find_files, load_corpus, parse, read_text
@@ -37,6 +37,7 @@ def of_kind(paragraphs, kind):
 
 # --- structure of the real corpus -------------------------------------------
 
+
 def test_real_corpus_has_two_titles_eight_headings_two_bylines_two_captions(corpus):
     paragraphs, _, _ = corpus
     assert of_kind(paragraphs, "title") == TITLES
@@ -49,7 +50,7 @@ def test_real_corpus_has_two_titles_eight_headings_two_bylines_two_captions(corp
 
 def test_paragraph_offsets_are_exact(corpus, corpus_text):
     paragraphs, _, _ = corpus
-    assert all(corpus_text[p.start:p.end] == p.text for p in paragraphs)
+    assert all(corpus_text[p.start : p.end] == p.text for p in paragraphs)
     assert [p.start for p in paragraphs] == sorted(p.start for p in paragraphs)
 
 
@@ -96,12 +97,18 @@ def test_corpus_hash_is_sha256_of_the_file(corpus):
 
 # --- synthetic files ----------------------------------------------------------
 
+
 def test_plain_text_title_after_byline_starts_a_new_article():
     text = "第一篇\n\n小节一\n\n正文一句。\n\n本报记者 甲\n\n第二篇\n\n正文二句。\n\n图片说明\n"
     paras = parse(text, "a.txt")
     assert [(p.kind, p.text) for p in paras] == [
-        ("title", "第一篇"), ("heading", "小节一"), ("body", "正文一句。"), ("byline", "本报记者 甲"),
-        ("title", "第二篇"), ("body", "正文二句。"), ("caption", "图片说明"),
+        ("title", "第一篇"),
+        ("heading", "小节一"),
+        ("body", "正文一句。"),
+        ("byline", "本报记者 甲"),
+        ("title", "第二篇"),
+        ("body", "正文二句。"),
+        ("caption", "图片说明"),
     ]
     second = paras[5]
     assert (second.article, second.section) == ("第二篇", "")  # the section does not leak across articles
@@ -111,10 +118,15 @@ def test_markdown_headings_become_title_and_heading():
     text = "# 养老服务\n\n## 助餐点\n\n全市1166个助餐点。\n\n## 床位\n\n1.5万余张床位。\n\n# 教育\n\n全市学校3657所。\n"
     paras = parse(text, "notes.md")
     assert [(p.kind, p.text) for p in paras] == [
-        ("title", "养老服务"), ("heading", "助餐点"), ("body", "全市1166个助餐点。"), ("heading", "床位"),
-        ("body", "1.5万余张床位。"), ("title", "教育"), ("body", "全市学校3657所。"),
+        ("title", "养老服务"),
+        ("heading", "助餐点"),
+        ("body", "全市1166个助餐点。"),
+        ("heading", "床位"),
+        ("body", "1.5万余张床位。"),
+        ("title", "教育"),
+        ("body", "全市学校3657所。"),
     ]
-    assert all(text[p.start:p.end] == p.text for p in paras)  # '#' marks are outside the offsets
+    assert all(text[p.start : p.end] == p.text for p in paras)  # '#' marks are outside the offsets
     chunks = chunk_paragraphs(paras)
     assert [(c.article, c.section) for c in chunks] == [("养老服务", "助餐点"), ("养老服务", "床位"), ("教育", "")]
 
@@ -126,7 +138,7 @@ def test_crlf_bom_and_fullwidth_indent_keep_offsets_exact(tmp_path):
     assert not text.startswith("\ufeff")
     paras = parse(text, path.name)
     assert [(p.kind, p.text) for p in paras] == [("title", "标题"), ("body", "全市93家养老机构。")]
-    assert all(text[p.start:p.end] == p.text for p in paras)
+    assert all(text[p.start : p.end] == p.text for p in paras)
 
 
 def test_file_of_only_headings_is_refused(tmp_path):
@@ -158,7 +170,7 @@ def test_two_files_with_the_same_name_are_refused(tmp_path):
         ("empty.txt", b"", "empty"),
         ("blank.txt", " \n\n\u3000\n".encode("utf-8"), "empty"),
         ("gbk.txt", "郑州市全市九十三家养老机构。".encode("gbk"), "not UTF-8.*iconv"),
-        ("nul.txt", "正文".encode("utf-8") + b"\x00\x01", "binary"),
+        ("nul.txt", "正文".encode() + b"\x00\x01", "binary"),
         ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
     ],
 )

@@ -1,4 +1,5 @@
 """Sanity checks for the evaluation question set evals/questions.jsonl."""
+
 import json
 from collections import Counter
 from pathlib import Path
@@ -10,22 +11,36 @@ QUESTIONS = ROOT / "evals" / "questions.jsonl"
 ARTICLE = ROOT / "corpus" / "000_1d03f72a6a377aee.txt"
 
 CATEGORIES = {
-    "direct", "paraphrase", "two_figures", "same_figure_twice",
-    "followup", "unanswerable", "false_premise", "english",
+    "direct",
+    "paraphrase",
+    "two_figures",
+    "same_figure_twice",
+    "followup",
+    "unanswerable",
+    "false_premise",
+    "english",
 }
 TOPICS = {"教育", "医疗", "养老与救助", "城市管理", "网格治理与12345", "其他"}
 ID_PREFIXES = {"edu", "med", "care", "city", "grid", "neg", "en", "fu"}
 REQUIRED_KEYS = {"id", "question", "category", "topic", "history", "expected", "evidence"}
 MIN_COUNTS = {
-    "direct": 70, "paraphrase": 25, "two_figures": 10, "same_figure_twice": 6,
-    "followup": 8, "unanswerable": 30, "false_premise": 6, "english": 8,
+    "direct": 70,
+    "paraphrase": 25,
+    "two_figures": 10,
+    "same_figure_twice": 6,
+    "followup": 8,
+    "unanswerable": 30,
+    "false_premise": 6,
+    "english": 8,
 }
 MIN_TOTAL = 170
 
 # Every figure of the article, as written there; each must be asked for at least once.
 ARTICLE_FIGURES = [
-    f for line in (Path(__file__).parent / "article_figures.txt").read_text(encoding="utf-8").splitlines()
-    if not line.startswith("#") for f in line.split()
+    f
+    for line in (Path(__file__).parent / "article_figures.txt").read_text(encoding="utf-8").splitlines()
+    if not line.startswith("#")
+    for f in line.split()
 ]
 
 

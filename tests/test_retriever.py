@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import CORPUS_FILE
 from langchain_core.documents import Document
 
-from conftest import CORPUS_FILE
 from rag.retriever import HybridRetriever
 from rag.store import load_index
 
@@ -129,7 +129,7 @@ def test_langchain_invoke_returns_documents_that_cite_the_source(make, corpus_te
     assert meta["source"] == CORPUS_FILE.name
     assert meta["article"] == "改善民生 同心共建幸福城"
     assert meta["section"] == "织密保障网络 托举“一老一小一困”"
-    assert corpus_text[meta["start"]:meta["end"]] == first.page_content
+    assert corpus_text[meta["start"] : meta["end"]] == first.page_content
     assert meta["dense_score"] is not None and meta["bm25_score"] is not None and meta["score"] > 0
     assert first.id and len(first.id) == 16
 

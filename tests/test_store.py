@@ -15,9 +15,9 @@ import bm25s
 import faiss
 import numpy as np
 import pytest
+from conftest import CORPUS_DIR, CORPUS_FILE, StubEmbeddings, index_settings, snapshot
 
 import rag.store
-from conftest import CORPUS_DIR, CORPUS_FILE, StubEmbeddings, index_settings, snapshot
 from rag.chunker import ChunkerConfig, chunk_paragraphs
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, RagError
 from rag.ingest import ingest
@@ -40,6 +40,7 @@ def leftovers(index_dir):
 
 
 # --- manifest and files ---------------------------------------------------------
+
 
 def test_manifest_records_what_built_the_index(real_index_dir, e5_embedder, corpus):
     chunks, _ = corpus
@@ -87,6 +88,7 @@ def test_no_file_in_the_index_is_a_pickle(real_index_dir):
 
 
 # --- loud failures ----------------------------------------------------------------
+
 
 def test_loading_with_another_embedder_says_how_to_rebuild(real_index_dir, e5_embedder):
     with pytest.raises(IndexMismatchError) as info:
@@ -158,6 +160,7 @@ def test_wrong_dimension_is_refused(real_index_dir, e5_embedder):
 
 # --- staleness --------------------------------------------------------------------
 
+
 def test_is_stale_only_when_corpus_chunker_or_tokenizer_changed(real_index_dir, corpus):
     _, hashes = corpus
     manifest = read_manifest(real_index_dir)
@@ -179,6 +182,7 @@ def test_editing_the_corpus_makes_the_index_stale(real_index_dir, corpus_copy):
 
 
 # --- atomic builds ------------------------------------------------------------------
+
 
 def test_interrupted_embedding_leaves_the_previous_index_intact(index_copy, e5_embedder, corpus):
     chunks, hashes = corpus
@@ -248,6 +252,7 @@ def test_building_over_a_folder_that_is_not_an_index_is_refused(tmp_path, corpus
 
 # --- incremental builds ---------------------------------------------------------------
 
+
 def test_unchanged_rebuild_embeds_nothing_and_writes_the_same_index(index_copy, e5_embedder):
     before = snapshot(index_copy)
     manifest = ingest([CORPUS_DIR], index_settings(index_copy), embedder=e5_embedder)
@@ -267,7 +272,7 @@ def test_editing_one_sentence_embeds_only_that_chunk(index_copy, corpus_copy, e5
     manifest = ingest([corpus_copy], index_settings(index_copy), embedder=e5_embedder)
     assert manifest["counts"] == {"chunks": 67, "files": 1, "embedded": 1, "reused": 66}
     new = load_index(index_copy, e5_embedder.name)
-    changed = [i for i, (a, b) in enumerate(zip(old.chunks, new.chunks)) if a != b]
+    changed = [i for i, (a, b) in enumerate(zip(old.chunks, new.chunks, strict=False)) if a != b]
     assert len(changed) == 1 and new.chunks[changed[0]].text.startswith("1200个助餐点")
     i = changed[0]
     fresh = e5_embedder.embed_passages([new.chunks[i].retrieval_text()])[0]

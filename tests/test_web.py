@@ -51,7 +51,9 @@ class StubPipeline:
         if not question.strip():  # the real answerer declines bad input itself
             return Answer(question, "请输入您想了解的问题。", refused=True, reason="empty")
         if "洛阳" in question:
-            return Answer(question, "抱歉，现有报道中没有找到能回答这个问题的内容。", refused=True, reason="no_evidence")
+            return Answer(
+                question, "抱歉，现有报道中没有找到能回答这个问题的内容。", refused=True, reason="no_evidence"
+            )
         return Answer(question, "全市有93家养老机构[1]。", (CITATION,), figures=("93家",), reason="answered")
 
 
@@ -92,7 +94,13 @@ def test_source_card_is_expandable_with_article_section_and_highlighted_figure()
 
 
 def test_source_card_escapes_corpus_text_and_falls_back_to_answer_figures():
-    citation = {"marker": 2, "text": "<img src=x onerror=alert(1)>共7876个", "article": "<i>标题</i>", "section": "", "source": "a.txt"}
+    citation = {
+        "marker": 2,
+        "text": "<img src=x onerror=alert(1)>共7876个",
+        "article": "<i>标题</i>",
+        "section": "",
+        "source": "a.txt",
+    }
     card = render_source_card(citation, answer_figures=["7876个", "11381个"])
     assert "<img" not in card and "<i>" not in card
     assert "<mark>7876个</mark>" in card and "11381个" not in card
@@ -152,7 +160,10 @@ def test_chat_turns_pass_earlier_questions_as_history(service):
     assert box == "" and status == "" and feedback_row.visible is True
     assert [m["role"] for m in messages] == ["user", "assistant"]
     _, session, *_ = service.on_ask("那农村网格呢？", session)
-    assert service.pipeline.calls == [("郑州划分了多少个社区网格？", []), ("那农村网格呢？", ["郑州划分了多少个社区网格？"])]
+    assert service.pipeline.calls == [
+        ("郑州划分了多少个社区网格？", []),
+        ("那农村网格呢？", ["郑州划分了多少个社区网格？"]),
+    ]
     assert session.questions == ["郑州划分了多少个社区网格？", "那农村网格呢？"]
 
 
@@ -180,7 +191,7 @@ def test_questions_with_personal_data_or_too_long_are_not_kept_as_history(servic
 
 def test_a_failing_pipeline_gives_a_message_and_the_page_keeps_working(settings):
     service = ChatService(StubPipeline(fail=RuntimeError("boom")), settings)
-    messages, session, box, feedback_row, _ = service.on_ask("郑州有多少家养老机构？", Session())
+    messages, session, _box, _feedback_row, _ = service.on_ask("郑州有多少家养老机构？", Session())
     assert "12345" in messages[-1]["content"] and "boom" not in messages[-1]["content"]
     service.pipeline.fail = None
     messages, *_ = service.on_ask("郑州有多少家养老机构？", session)
@@ -256,7 +267,9 @@ def test_kiosk_page_keeps_nothing_in_the_browser_and_has_no_feedback_text_field(
     textboxes = [b for b in demo.blocks.values() if isinstance(b, gr.Textbox)]
     assert [t.elem_id for t in textboxes] == ["ms-question"]
     assert not any(isinstance(b, gr.BrowserState) for b in demo.blocks.values())
-    options = launch_options(settings.model_copy(update={"kiosk_idle_seconds": 7, "kiosk_warning_seconds": 21}), kiosk=True)
+    options = launch_options(
+        settings.model_copy(update={"kiosk_idle_seconds": 7, "kiosk_warning_seconds": 21}), kiosk=True
+    )
     assert options["run_history"] is False and options["footer_links"] == []
     assert '"idle": 7' in options["js"] and '"warning": 21' in options["js"]
     assert "继续使用" in options["js"] and "ms-restart" in options["js"]
