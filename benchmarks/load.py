@@ -60,9 +60,12 @@ def percentile(values: list[float], p: float) -> float:
 def run(url: str, clients: int, questions: int) -> dict:
     from gradio_client import Client
 
-    from rag.web import TOPICS
+    from rag.profile import load_profile
+    from rag.settings import Settings
 
-    pool = [q for qs in TOPICS.values() for q in qs]
+    settings = Settings()
+    profile = load_profile(settings.corpus_dir, [])
+    pool = [q for t in profile.topics for q in t.questions] or [profile.example or "有多少家养老机构？"]
     latencies: list[float] = []
     compute: list[float] = []  # the pipeline's own time per answer (Answer.latency_ms)
     failures: list[str] = []

@@ -19,6 +19,7 @@ from evals.dataset import QUESTIONS, DatasetError, load_questions
 from evals.gate import THRESHOLDS, check, load_thresholds
 from evals.report import console_summary, write_report
 from evals.suite import run_suite
+from evals.suites import SUITES
 
 REPORTS = Path(__file__).resolve().parent / "reports"
 
@@ -36,6 +37,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--thresholds", type=Path, default=THRESHOLDS, help="gate bounds (default: evals/thresholds.json)"
     )
+    parser.add_argument(
+        "--suite",
+        choices=sorted(SUITES),
+        help="a named question set with its corpus, index and gate: "
+        + "; ".join(f"{k}: {v.about}" for k, v in SUITES.items()),
+    )
+    parser.add_argument("--corpus-dir", type=Path, help="the articles the questions are about (default: the settings')")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no per-category table")
     parser.add_argument("--index-dir", type=Path, help="index folder (default: the settings' index_dir)")
     parser.add_argument("--embedder", help="e5 (default), use, or st:<model>")
@@ -49,6 +57,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--configs", help="with --compare: comma-separated config names to run (default: all)")
     args = parser.parse_args(argv)
+    if args.suite:  # the suite's files, unless given explicitly
+        suite = SUITES[args.suite]
+        args.corpus_dir = args.corpus_dir or suite.corpus_dir
+        args.index_dir = args.index_dir or suite.index_dir
+        if args.questions == QUESTIONS:
+            args.questions = suite.questions
+        if args.thresholds == THRESHOLDS:
+            args.thresholds = suite.thresholds
+        args.name = args.name or args.suite
     if args.all and args.name:
         parser.error("--all writes default.* and compare.*; give --out, not --name")
     return args
@@ -58,6 +75,7 @@ def settings_from(args: argparse.Namespace):
     from rag.settings import Settings
 
     overrides = {
+        "corpus_dir": getattr(args, "corpus_dir", None),
         "index_dir": args.index_dir,
         "embedder": args.embedder,
         "retriever": args.retriever,

@@ -29,7 +29,16 @@ CATEGORIES = (
     "unanswerable",
     "false_premise",
     "english",
+    # the generalisation sets (evals/sets/)
+    "colloquial",
+    "three_figures",
+    "other_place",
+    "other_year",
+    "not_mentioned",
 )
+# Unanswerable because the articles hold the figure only for another place or year: answering
+# them at all means quoting another place's or year's figure.
+WRONG_SOURCE_CATEGORIES = ("other_place", "other_year")
 
 
 class DatasetError(Exception):
@@ -65,6 +74,10 @@ class Question:
     history: tuple[str, ...]
     expected: tuple[str, ...]
     evidence: tuple[Evidence, ...]
+    place: str = ""  # the place asked about (official full name), "" when the set does not say
+    year: int | None = None  # the year asked about
+    article: str = ""  # the file the answer comes from
+    split: str = ""  # dev or test (generalisation sets)
 
     @property
     def answerable(self) -> bool:
@@ -104,10 +117,14 @@ def parse_questions(lines: list[str], texts: dict[str, str]) -> list[Question]:
                 id=row["id"],
                 question=row["question"],
                 category=row["category"],
-                topic=row["topic"],
+                topic=row.get("topic", ""),
                 history=tuple(row["history"]),
                 expected=tuple(row["expected"]),
                 evidence=tuple(evidence),
+                place=row.get("place") or "",
+                year=row.get("year"),
+                article=row.get("article") or "",
+                split=row.get("split") or "",
             )
         )
     return questions

@@ -34,7 +34,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from evals.dataset import Question, Span
+from evals.dataset import WRONG_SOURCE_CATEGORIES, Question, Span
 from evals.records import Passage, Record
 from rag.figures import Figure, same_value, unsupported_figures
 from rag.figures import contains_figure as _contains_figure
@@ -226,6 +226,20 @@ def _citation_precision(r: Record) -> ItemResult:
     )
 
 
+def _wrong_source(r: Record) -> ItemResult:
+    """An answer quoting another place's or another year's figure."""
+    q = r.question
+    if q.category in WRONG_SOURCE_CATEGORIES:
+        return _item(r, 1, note=f"answered a question about a {q.category.split('_')[1]} the articles do not cover")
+    bad = []
+    for i, c in enumerate(r.reply.citations, 1):
+        if q.place and q.place not in c.places:
+            bad.append(f"[{i}] is about {'、'.join(c.places) or 'no known place'}, not {q.place}")
+        elif q.year and c.years and q.year not in c.years:
+            bad.append(f"[{i}] is about {'、'.join(map(str, c.years))}, not {q.year}")
+    return _item(r, bool(bad), note="; ".join(bad))
+
+
 def _uncited(r: Record) -> ItemResult:
     return _item(r, not r.reply.citations, note="answer without citation" if not r.reply.citations else "")
 
@@ -294,6 +308,14 @@ ANSWER_METRICS: tuple[Metric, ...] = (
         _citation_precision,
         lambda i: i.value < i.weight,
         "citations of answers whose passage states a figure of the answer",
+    ),
+    Metric(
+        "wrong_source",
+        "count",
+        _answered,
+        _wrong_source,
+        lambda i: i.value > 0,
+        "answers quoting a passage of another place or year than the one asked about",
     ),
     Metric("uncited", "count", _answered, _uncited, lambda i: i.value > 0, "answers without any citation"),
     latency_metric("answer", 50, lambda r: r.reply.latency_ms if r.reply else None),

@@ -19,6 +19,8 @@ class Passage:
     source: str
     start: int
     end: int
+    places: tuple[str, ...] = ()  # what the system says the passage is about ((): unknown)
+    years: tuple[int, ...] = ()
 
     @property
     def span(self) -> Span:
@@ -27,7 +29,9 @@ class Passage:
     @classmethod
     def of(cls, obj) -> Passage:
         """From anything with text/source/start/end (rag.types.Chunk, Citation, ...)."""
-        return cls(obj.text, obj.source, obj.start, obj.end)
+        places = tuple(getattr(obj, "places", ()) or ())
+        years = tuple(getattr(obj, "years", ()) or ())
+        return cls(obj.text, obj.source, obj.start, obj.end, places, years)
 
 
 @dataclass(frozen=True)

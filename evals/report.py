@@ -167,7 +167,7 @@ def summary_markdown(result: SuiteResult, thresholds: list[Threshold], failures:
 def category_markdown(result: SuiteResult, columns: tuple[str, ...] = CATEGORY_COLUMNS) -> list[str]:
     lines = ["| category | questions | " + " | ".join(columns) + " |", "|---|---:|" + "---:|" * len(columns)]
     counts = {c: sum(r.category == c for r in result.records) for c in CATEGORIES}
-    for c in CATEGORIES:
+    for c in (c for c in CATEGORIES if c in result.categories):
         ms = result.categories.get(c, {})
         cells = [fmt(name, ms[name].value) if name in ms else "–" for name in columns]
         lines.append(f"| {c} | {counts[c]} | " + " | ".join(cells) + " |")
@@ -299,7 +299,10 @@ def console_summary(
     if categories:
         counts = {c: sum(r.category == c for r in result.records) for c in CATEGORIES}
         cat_rows = [
-            [c, str(counts[c])] + [fmt(n, result.categories[c][n].value) for n in CATEGORY_COLUMNS] for c in CATEGORIES
+            [c, str(counts[c])] + [fmt(n, result.categories[c][n].value) for n in CATEGORY_COLUMNS]
+            for c in CATEGORIES
+            if c in result.categories
+            if c in result.categories
         ]
         parts.append(text_table(["category", "n", *CATEGORY_COLUMNS], cat_rows))
     if result.uncovered:

@@ -1,4 +1,4 @@
-"""民生问答: grounded answers about Zhengzhou's public services.
+"""民生问答: grounded answers about a city's public services, from its official articles.
 
 Pipeline stages, one module each:
 loader (files -> paragraphs) -> chunker (paragraphs -> chunks) -> embedders ->

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from rag.facts import (
@@ -30,15 +30,17 @@ from rag.facts import (
     uncovered_terms,
 )
 from rag.figures import same_value, unsupported_figures
+from rag.lexicon import GENERIC, Lexicon
+from rag.places import gazetteer
 from rag.privacy import find_personal_data
+from rag.profile import Profile, derive
 from rag.question import Question, analyse, looks_like_followup, merge, split_parts
 from rag.retriever import HybridRetriever
 from rag.settings import Settings
 from rag.types import Answer, Citation, Hit
 
 log = logging.getLogger(__name__)
-HOTLINE_HINT = f"如需进一步帮助，请拨打{HOTLINE}市民服务热线。"
-SCOPE = "郑州市教育、医疗、养老与社会救助、城市管理、网格治理和12345热线等方面"
+_PROVINCE_WIDE = re.compile(r"全省|本省|省里|咱省")
 _GREETING = re.compile(r"^(你好|您好|hi|hello|嗨|在吗|谢谢|多谢|感谢|再见|bye)[啊呀！!。.～~\s]*$", re.I)
 _HAS_WORDS = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
@@ -65,10 +67,40 @@ class Answerer:
     settings: Settings
     weights: TermWeights
     rephraser: Rephraser | None = None
+    profile: Profile = field(default_factory=Profile)
+    lexicon: Lexicon = GENERIC
+    place_ids: dict[str, frozenset[int]] = field(default_factory=dict)  # place -> chunk positions
 
     @classmethod
-    def build(cls, retriever: HybridRetriever, settings: Settings, rephraser: Rephraser | None = None) -> Answerer:
-        return cls(retriever, settings, TermWeights(retriever.index.chunks), rephraser)
+    def build(
+        cls,
+        retriever: HybridRetriever,
+        settings: Settings,
+        rephraser: Rephraser | None = None,
+        profile: Profile | None = None,
+    ) -> Answerer:
+        chunks = retriever.index.chunks
+        profile = profile or derive(chunks)
+        by_place: dict[str, set[int]] = {}
+        for i, c in enumerate(chunks):
+            for place in c.places:
+                by_place.setdefault(place, set()).add(i)
+        return cls(
+            retriever,
+            settings,
+            TermWeights(chunks),
+            rephraser,
+            profile,
+            Lexicon.with_words(profile.words, profile.english),
+            {p: frozenset(ids) for p, ids in by_place.items()},
+        )
+
+    @property
+    def hotline_hint(self) -> str:
+        return f"如需进一步帮助，请拨打{self.profile.hotline}{self.profile.hotline_name}。"
+
+    def _example(self) -> str:
+        return f"例如：“{self.profile.example}”" if self.profile.example else "例如：某项服务有多少、占比多少。"
 
     # --- the one entry point -------------------------------------------------
 
@@ -80,12 +112,12 @@ class Answerer:
     def _answer(self, raw: str, history: list[str]) -> Answer:
         text = raw.strip()
         if not _HAS_WORDS.search(text):
-            return Answer(raw, "请输入您想了解的问题，例如：“郑州有多少家养老机构？”", refused=True, reason="empty")
+            return Answer(raw, f"请输入您想了解的问题，{self._example()}", refused=True, reason="empty")
         if len(text) > self.settings.max_question_chars:
             return Answer(
                 raw,
                 # no numbers even here: every figure the assistant says is one a source says
-                "问题太长了，我一次只能回答一两句话的问题。请精简后再问，例如：“郑州有多少家养老机构？”",
+                f"问题太长了，我一次只能回答一两句话的问题。请精简后再问，{self._example()}",
                 refused=True,
                 reason="too_long",
             )
@@ -93,16 +125,18 @@ class Answerer:
             return Answer(
                 raw,
                 f"为保护您的隐私，请不要在提问中填写{'、'.join(kinds)}等个人信息。去掉后再问一次即可。"
-                f"办理个人事务请拨打{HOTLINE}市民服务热线。",
+                f"办理个人事务请拨打{self.profile.hotline}{self.profile.hotline_name}。",
                 refused=True,
                 reason="personal_data",
             )
         if _GREETING.match(text):
-            return Answer(raw, f"您好！我可以回答{SCOPE}的问题，例如：“郑州有多少家养老机构？”", reason="greeting")
+            return Answer(raw, f"您好！我可以回答{self.profile.scope}的问题，{self._example()}", reason="greeting")
 
         searched: dict[str, list[Hit]] = {}  # one search per distinct text within this answer
         question = self._standalone(text, history, searched)
         parts = split_parts(question.text) if not history else [question.text]
+        if not_covered := self._uncovered(question):
+            return self.refusal(raw, question, Decision((), 0.0, "other_place"), [], not_covered)
         if len(parts) > 1:
             return self._answer_parts(raw, question, parts)
         hits = self._search(question, searched)
@@ -115,12 +149,12 @@ class Answerer:
     def _answer_parts(self, raw: str, question: Question, parts: list[str]) -> Answer:
         """Each part of a two-figure question answered on its own; the first part lends
         its subject to the rest (…学位一共多少？其中寄宿制学校新增了多少？)."""
-        first = self.weights.ground(analyse(parts[0]))
+        first = replace(self.weights.ground(analyse(parts[0], lexicon=self.lexicon)), places=question.places)
         facts: list[Fact] = []
         hits: list[Hit] = []
         unanswered = 0
         for i, part in enumerate(parts):
-            q = first if i == 0 else self.weights.ground(merge(analyse(part), first))
+            q = first if i == 0 else self.weights.ground(merge(analyse(part, lexicon=self.lexicon), first))
             part_hits = self._search(q)
             decision = self.decide(q, part_hits)
             if decision.reason == "answered":
@@ -132,7 +166,7 @@ class Answerer:
             return self.refusal(raw, question, Decision((), 0.0, "no_evidence"), hits)
         answer = self.compose(raw, question, Decision(tuple(facts), 1.0, "answered"), hits)
         if unanswered and not answer.refused:
-            answer = replace(answer, text=answer.text + f"问题的其余部分，现有报道没有提到。{HOTLINE_HINT}")
+            answer = replace(answer, text=answer.text + f"问题的其余部分，现有报道没有提到。{self.hotline_hint}")
         return self._maybe_rephrase(answer)
 
     # --- steps ---------------------------------------------------------------
@@ -141,19 +175,51 @@ class Answerer:
         """Retrieve for a question, reusing a search already made for the same text."""
         if searched is None:
             searched = {}
-        if question.search_text not in searched:
-            searched[question.search_text] = self.retriever.search(question.search_text, k=self.settings.top_k)
-        return searched[question.search_text]
+        allowed = self.allowed(question)
+        key = f"{question.search_text}|{sorted(allowed) if allowed is not None else ''}"
+        if key not in searched:
+            searched[key] = self.retriever.search(question.search_text, k=self.settings.top_k, allowed=allowed)
+        return searched[key]
+
+    def places_of(self, question: Question) -> tuple[str, ...]:
+        """The places a question is about: those it names (or its conversation named), else the
+        home place; 全省 means the home place's province. () means anywhere."""
+        if question.places:
+            return question.places
+        home = gazetteer().get(self.profile.home_place)
+        if home is None:
+            return ()
+        if _PROVINCE_WIDE.search(question.text) and home.province:
+            return (home.province,)
+        return (home.name,)
+
+    def _uncovered(self, question: Question) -> tuple[str, ...]:
+        """The places asked about when no article covers any of them, else ()."""
+        places = self.places_of(question)
+        return places if places and not any(p in self.place_ids for p in places) else ()
+
+    def allowed(self, question: Question) -> frozenset[int] | None:
+        """The chunk positions that may answer: of the asked place and year (None: all)."""
+        ids: frozenset[int] | None = None
+        if places := self.places_of(question):
+            ids = frozenset().union(*(self.place_ids.get(p, frozenset()) for p in places))
+        if question.years:
+            chunks = self.retriever.index.chunks
+            candidates = ids if ids is not None else range(len(chunks))
+            ids = frozenset(i for i in candidates if set(question.years) & set(chunks[i].years))
+        return ids
 
     def standalone(self, text: str, history: list[str]) -> Question:
         """The question as it stands alone, resolved against history when it leans on it."""
         return self._standalone(text, history, {})
 
     def _standalone(self, text: str, history: list[str], searched: dict[str, list[Hit]]) -> Question:
-        current = self.weights.ground(analyse(text))
+        current = self.weights.ground(analyse(text, lexicon=self.lexicon))
         if not history:
             return current
         previous = self._standalone(history[-1], history[:-1], searched)
+        if not current.places and previous.places:  # the conversation's place holds until another is named
+            current = replace(current, places=previous.places)
         if looks_like_followup(text):
             return self.weights.ground(merge(current, previous))
         # No follow-up wording: read it alone unless alone it finds nothing.
@@ -175,13 +241,13 @@ class Answerer:
         scored = candidate_facts(hits, question, self.weights)
         candidates = [s for s in scored if s.fits is not False]
         if not candidates:
-            return Decision((), 0.0, "no_evidence")
+            return Decision((), 0.0, "other_year" if question.years and not hits else "no_evidence")
         best_fact, best_support, best_head = self._choose(question, candidates[:5])
         if best_support < self.settings.min_support:
             return Decision((), best_support, "no_evidence", best_head)
         if best_head < self.settings.min_head_coverage:
             return Decision((), best_support, "other_subject", best_head)
-        if question.years and not any(str(y) in best_fact.chunk.text for y in question.years):
+        if question.years and not set(question.years) & set(best_fact.chunk.years):
             return Decision((), best_support, "other_year", best_head)
         facts = [best_fact]
         if question.several:
@@ -251,6 +317,11 @@ class Answerer:
                         section=chunk.section,
                         start=chunk.start,
                         end=chunk.end,
+                        places=chunk.places,
+                        years=chunk.years,
+                        date=chunk.date,
+                        publisher=chunk.publisher,
+                        url=chunk.url,
                     )
                 )
             body = fact.text
@@ -262,10 +333,11 @@ class Answerer:
         correction = ""
         if question.figures and not any(same_value(q, s) for q in question.figures for s in stated):
             correction = "您提到的数字与报道不一致，以报道为准：" if not question.english else ""
+        source = self._source_label(decision.facts[0].chunk.places)
         if question.english:
             text = f"According to the source article (in Chinese): {quoted}."
         else:
-            text = f"{correction}据报道，{quoted}。"
+            text = f"{correction}据{source}报道，{quoted}。"
         citations = [replace(c, figures=tuple(f.text for f in stated if f.text in c.text)) for c in citations]
         answer = Answer(
             question=raw,
@@ -276,25 +348,37 @@ class Answerer:
             rewritten_question=question.text,
             hits=tuple(hits),
         )
-        return guard(answer)
+        return guard(answer, self.hotline_hint)
 
-    def refusal(self, raw: str, question: Question, decision: Decision, hits: list[Hit]) -> Answer:
-        if decision.reason == "other_year":
+    def _source_label(self, places: tuple[str, ...]) -> str:
+        """ "苏州的" when the passage is not about the home place, so a resident sees whose figure it is."""
+        if not places or places[0] == self.profile.home_place:
+            return ""
+        place = gazetteer().get(places[0])
+        return f"{(place.short or place.name) if place else places[0]}的"
+
+    def refusal(
+        self, raw: str, question: Question, decision: Decision, hits: list[Hit], places: tuple[str, ...] = ()
+    ) -> Answer:
+        if decision.reason == "other_place":
+            asked = "、".join(self._source_label((p,))[:-1] or p for p in places)
+            why = f"现有资料中没有关于{asked}的内容，目前涵盖的是{self.profile.covered_label()}的公开报道。"
+        elif decision.reason == "other_year":
             # the resident's year is not repeated: the reply states no figure the source lacks
             why = "现有报道没有您问的那一年的这项数据。"
         elif decision.reason == "procedure":
-            why = "现有报道介绍的是郑州公共服务的总体成效，没有办理地点、流程、时间或联系方式等信息。"
+            why = "现有报道介绍的是公共服务的总体成效，没有办理地点、流程、时间或联系方式等信息。"
         elif decision.reason == "future":
             why = "现有报道讲的是已经取得的成效，没有对今后的具体数字。"
         else:
-            why = f"现有报道中没有找到能回答这个问题的内容（资料涵盖{SCOPE}的公开报道）。"
+            why = f"现有报道中没有找到能回答这个问题的内容（资料涵盖{self.profile.scope}的公开报道）。"
         if question.english:
             text = (
                 "Sorry, the articles I draw on do not answer this question. "
-                f"For help, please call the Zhengzhou citizen hotline {HOTLINE}."
+                f"For help, please call the citizen hotline {self.profile.hotline}."
             )
         else:
-            text = f"抱歉，{why}{HOTLINE_HINT}"
+            text = f"抱歉，{why}{self.hotline_hint}"
         return Answer(
             raw, text, refused=True, reason=decision.reason, rewritten_question=question.text, hits=tuple(hits)
         )
@@ -310,11 +394,11 @@ class Answerer:
         if not fluent:
             return answer
         candidate = replace(answer, text=fluent, backend=self.rephraser.name)
-        checked = guard(candidate)
+        checked = guard(candidate, self.hotline_hint)
         return checked if not checked.refused else answer
 
 
-def guard(answer: Answer) -> Answer:
+def guard(answer: Answer, hint: str = "如需进一步帮助，请拨打12345市民服务热线。") -> Answer:
     """The figure guard: every figure stated must be in a cited passage, or the answer is withheld."""
     sources = [c.text for c in answer.citations]
     bad = unsupported_figures(answer.text, sources, allow=(HOTLINE,))
@@ -322,7 +406,7 @@ def guard(answer: Answer) -> Answer:
         return answer
     return Answer(
         answer.question,
-        f"抱歉，这个问题我无法给出有出处的准确数字。{HOTLINE_HINT}",
+        f"抱歉，这个问题我无法给出有出处的准确数字。{hint}",
         refused=True,
         reason="guard_blocked",
         rewritten_question=answer.rewritten_question,

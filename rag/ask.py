@@ -1,7 +1,7 @@
 """Ask from the command line.
 
-python -m rag.ask "郑州有多少家养老机构？"          an answer and its sources, for a person
-python -m rag.ask --json "郑州有多少家养老机构？"   one JSON object
+python -m rag.ask "有多少家养老机构？"          an answer and its sources, for a person
+python -m rag.ask --json "有多少家养老机构？"   one JSON object
 python -m rag.ask --jsonl < questions.jsonl        one JSON answer per input line, models loaded once
                                                    input lines: {"question": "...", "history": ["..."]}
 """

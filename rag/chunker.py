@@ -12,6 +12,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from rag.places import gazetteer
 from rag.types import Chunk, Paragraph
 
 # A sentence: anything up to a terminator, plus closing quotes/brackets right after it.
@@ -85,6 +86,7 @@ def chunk_paragraphs(paragraphs: list[Paragraph], config: ChunkerConfig = Chunke
             if cid in seen:  # the same sentence twice in one file: index it once
                 continue
             seen.add(cid)
+            meta = para.meta
             chunks.append(
                 Chunk(
                     id=cid,
@@ -94,6 +96,40 @@ def chunk_paragraphs(paragraphs: list[Paragraph], config: ChunkerConfig = Chunke
                     end=para.start + e,
                     article=para.article,
                     section=para.section,
+                    places=sentence_places(text, meta.places if meta else ()),
+                    years=sentence_years(text, para.section, meta.period if meta else (), meta.year if meta else None),
+                    date=meta.date if meta else "",
+                    publisher=meta.publisher if meta else "",
+                    url=meta.url if meta else "",
                 )
             )
     return chunks
+
+
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\s*年)")
+_PROVINCE_WIDE = re.compile(r"全省|省内|省级")
+_LAST_YEAR = re.compile(r"去年|上年|上一年|过去一年")
+
+
+def sentence_years(text: str, section: str, period: tuple[int, ...], article_year: int | None) -> tuple[int, ...]:
+    """The years a sentence speaks of: its own (2024年), else its heading's, else the
+    period its article reports on, else the article's date read through 今年/去年."""
+    for scope in (text, section):
+        if found := tuple(dict.fromkeys(int(y) for y in _YEAR.findall(scope))):
+            return found
+    if period:
+        return period
+    if article_year is None:
+        return ()
+    if _LAST_YEAR.search(text):
+        return (article_year - 1,)
+    return (article_year,)
+
+
+def sentence_places(text: str, article_places: tuple[str, ...]) -> tuple[str, ...]:
+    """The article's places, and any place the sentence itself names (金水区, 苏州)."""
+    g = gazetteer()
+    named = [m.place.name for m in g.find(text)]
+    if _PROVINCE_WIDE.search(text):  # 全省 in a city's article speaks of its province
+        named += [p.province for name in article_places if (p := g.get(name)) and p.province]
+    return tuple(dict.fromkeys([*article_places, *named]))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import jieba
 import jieba.posseg as pseg
 
-from rag.figures import Figure, extract_figures, same_value
+from rag.figures import Figure, extract_figures, is_date, same_value
 from rag.question import Question, unit_fits
 from rag.types import Chunk, Hit
 
@@ -243,10 +243,6 @@ def score_fact(fact: Fact, question: Question, weights: TermWeights) -> ScoredFa
     fits = True if True in verdicts else (None if None in verdicts or not verdicts else False)
     score = 0.6 * clause + 0.4 * sentence + (0.05 if fits else 0.0) + 0.02 / fact.rank
     return ScoredFact(fact, clause, sentence, fits, score)
-
-
-def is_date(fig: Figure) -> bool:
-    return fig.unit in ("月", "日") or (fig.unit == "年" and 1900 <= fig.value <= 2100)
 
 
 def answering_figures(fact: Fact, question: Question) -> tuple[Figure, ...]:

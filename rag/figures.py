@@ -34,6 +34,7 @@ __all__ = [
     "Figure",
     "contains_figure",
     "extract_figures",
+    "is_date",
     "parse_number",
     "same_value",
     "unsupported_figures",
@@ -296,3 +297,8 @@ def unsupported_figures(answer: str, sources: list[str], *, allow: tuple[str, ..
         return any(same_value(fig, k) for k in known)
 
     return [f for f in extract_figures(answer) if not ok(f)]
+
+
+def is_date(fig: Figure) -> bool:
+    """2024年, 6月, 18日: a point in time, not a quantity."""
+    return fig.unit in ("月", "日") or (fig.unit == "年" and 1900 <= fig.value <= 2100)

@@ -1,48 +1,35 @@
 """Residents' words -> the articles' words, so colloquial and English questions find their figures.
 
-Expansion only adds terms: the resident's own words still count. Entries are
-everyday wording for public services, not answers; add to them when the feedback
-log shows a word the assistant did not understand.
+Expansion only adds terms: the resident's own words still count. The lists here are
+everyday wording for public services anywhere; a deployment adds its own words in its
+profile (rag/profile.py), where words that hold only for its articles belong.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 # colloquial Chinese -> official terms used in the articles
 COLLOQUIAL: dict[str, tuple[str, ...]] = {
     "养老院": ("养老机构",),
     "敬老院": ("养老机构",),
     "老人院": ("养老机构",),
-    "中小学": ("基础教育学校",),
-    "小学初中": ("义务教育",),
-    "上小学": ("义务教育",),
-    "中小学生": ("在校生",),
-    "学生": ("在校生", "学生"),
-    "打工": ("随迁子女",),
-    "外地": ("随迁子女",),
-    "外来务工": ("随迁子女",),
-    "助学": ("资助资金",),
-    "助学金": ("资助资金",),
-    "资助": ("资助资金",),
-    "残疾孩子": ("残疾儿童",),
     "新盖": ("新建",),
     "盖了": ("新建",),
     "扩建": ("改扩建",),
-    "农村小学": ("乡村小规模学校",),
-    "农村小学校": ("乡村小规模学校",),
-    "团队": ("队",),
-    "家庭医生团队": ("家庭医生队",),
-    "公家": ("公有产权", "公立"),
-    "慢病": ("重点人群",),
     "吃低保": ("低保对象",),
     "低保户": ("低保对象",),
     "床": ("床位",),
-    "装修": ("适老化改造",),
-    "结婚证": ("婚姻登记", "新人"),
-    "领证": ("婚姻登记", "新人"),
+    "结婚证": (
+        "婚姻登记",
+        "新人",
+    ),
+    "领证": (
+        "婚姻登记",
+        "新人",
+    ),
     "结婚": ("婚姻登记",),
-    "外省": ("跨省",),
     "丧事": ("殡葬",),
     "丧葬": ("殡葬",),
     "暖气": ("集中供热",),
@@ -50,50 +37,35 @@ COLLOQUIAL: dict[str, tuple[str, ...]] = {
     "自来水": ("供水",),
     "天然气": ("燃气",),
     "煤气": ("燃气",),
-    "井盖": ("管井盖",),
-    "车位": ("停车位",),
-    "坑洼": ("道路病害",),
-    "破损": ("道路病害",),
-    "路灯": ("亮灯", "灭灯", "路段"),
-    "歇脚": ("城市驿站",),
-    "管道": ("管网",),
-    "水管": ("管网",),
-    "摄像头": ("视频",),
-    "监控": ("视频",),
     "上访": ("信访",),
-    "投诉": ("信访",),
-    "接单": ("签收",),
-    "随手拍": ("郑好拍",),
-    "村里": ("农村", "乡村", "村"),
+    "村里": (
+        "农村",
+        "乡村",
+        "村",
+    ),
     "农村": ("乡村",),
-    "小学校": ("学校",),
-    "反映": ("事件",),
-    "诉求": ("事件",),
-    "事情": ("事件",),
-    "孩子": ("儿童", "子女", "学生", "在校生"),
-    "小孩": ("儿童", "子女"),
-    "家长": ("随迁子女",),
-    "上学": ("在校生",),
-    "初中": ("义务教育",),
-    "小学": ("义务教育",),
-    "钱": ("资金", "亿元"),
-    "老百姓": ("群众", "市民"),
-    "户口": ("跨省",),
-    "困难": ("资助",),
-    "环卫工": ("城市驿站",),
-    "手机": ("郑好拍",),
-    "河南": ("全省",),
-    "河南省": ("全省",),
+    "小孩": (
+        "儿童",
+        "子女",
+    ),
+    "老百姓": (
+        "群众",
+        "市民",
+    ),
     "上一年": ("同比",),
     "去年": ("同比",),
-    "整治": ("治理",),
-    "修": ("治理", "修复"),
-    "供应": ("供水",),
-    "老人": ("老年人", "养老"),
-    "老年": ("养老", "老年人"),
-    "残疾人": ("残疾", "特殊群体"),
-    "问题": ("事件",),
-    "坏路": ("道路病害",),
+    "老人": (
+        "老年人",
+        "养老",
+    ),
+    "老年": (
+        "养老",
+        "老年人",
+    ),
+    "残疾人": (
+        "残疾",
+        "特殊群体",
+    ),
 }
 
 # English -> Chinese, longest phrases first when applied
@@ -160,10 +132,6 @@ ENGLISH: dict[str, tuple[str, ...]] = {
     "minor": ("未成年人保护机构",),
     "orphan": ("困境儿童",),
     "medical": ("医疗",),
-    "zhengzhou": ("郑州",),
-    "luoyang": ("洛阳",),
-    "kaifeng": ("开封",),
-    "beijing": ("北京",),
     "fee": ("收费",),
     "price": ("价格",),
     "cost": ("费用",),
@@ -180,7 +148,7 @@ DOMAIN_WORDS = (
     "城市驿站 共享停车位 集中供热 网格党组织 微网格 农村网格 专属网格 社区网格 综治力量 物联设备 "
     "办结率 满意率 信访总量 医共体 家庭医生队 村卫生室 特困人员 低保对象 残疾儿童 未成年人保护机构 "
     "寄宿制学校 乡村小规模学校 重点人群 签约率 普及率 再生水利用率 道路病害 生命线 燃气安全装置 "
-    "区域医疗中心 医学中心 临床重点专科 医学重点学科 城市医疗集团 绿城通老年卡 郑好拍 机关干部 "
+    "区域医疗中心 医学中心 临床重点专科 医学重点学科 城市医疗集团 机关干部 "
     "志愿者 工单 统一平台 城市治理平台 签收时间 突发事件 婚姻登记 跨省通办 两项补贴 资助资金 入学率"
 ).split()
 
@@ -193,21 +161,34 @@ def is_english(text: str) -> bool:
     return bool(_LATIN.search(text)) and not _CJK.search(text)
 
 
-def english_to_chinese(text: str) -> str:
-    """Chinese search terms for an English question ('' when none is known)."""
-    low = text.lower()
-    terms: list[str] = []
-    for phrase in sorted(ENGLISH, key=len, reverse=True):
-        if phrase in low:
-            low = low.replace(phrase, " ")
-            terms.extend(ENGLISH[phrase])
-    return " ".join(dict.fromkeys(terms))
+@dataclass(frozen=True)
+class Lexicon:
+    """Residents' words -> the articles' words: the generic lists above plus a profile's own."""
+
+    colloquial: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(COLLOQUIAL))
+    english: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(ENGLISH))
+
+    @classmethod
+    def with_words(cls, words: dict[str, tuple[str, ...]], english: dict[str, tuple[str, ...]]) -> Lexicon:
+        return cls({**COLLOQUIAL, **words}, {**ENGLISH, **english})
+
+    def english_to_chinese(self, text: str) -> str:
+        """Chinese search terms for an English question ('' when none is known)."""
+        low = text.lower()
+        terms: list[str] = []
+        for phrase in sorted(self.english, key=len, reverse=True):
+            if phrase in low:
+                low = low.replace(phrase, " ")
+                terms.extend(self.english[phrase])
+        return " ".join(dict.fromkeys(terms))
+
+    def expansions(self, text: str) -> list[str]:
+        """The official terms that the colloquial words in text stand for."""
+        extra: list[str] = []
+        for word in sorted(self.colloquial, key=len, reverse=True):
+            if word in text:
+                extra.extend(t for t in self.colloquial[word] if t not in text)
+        return list(dict.fromkeys(extra))
 
 
-def expansions(text: str) -> list[str]:
-    """The official terms that the colloquial words in text stand for."""
-    extra: list[str] = []
-    for word in sorted(COLLOQUIAL, key=len, reverse=True):
-        if word in text:
-            extra.extend(t for t in COLLOQUIAL[word] if t not in text)
-    return list(dict.fromkeys(extra))
+GENERIC = Lexicon()

@@ -33,7 +33,7 @@ NAME = "llm"
 PLACEHOLDER_API_KEY = "not-needed"  # local servers ignore the key, the openai SDK insists on one
 MAX_TOKENS = 512  # 1-3 sentences; bounds the time a runaway generation can take
 
-SYSTEM_PROMPT = """你是郑州市民生问答助手的润色环节。你只把给出的“原回答”改写得更通顺、更口语化，不增加任何信息。
+SYSTEM_PROMPT = """你是民生问答助手的润色环节。你只把给出的“原回答”改写得更通顺、更口语化，不增加任何信息。
 规则：
 1. 用提问所用的语言回答（中文提问用中文，英文提问用英文），1到3句话。
 2. 每个数字都必须与“引用资料”中的写法完全一致，连同“近”“超”“余”“多”等限定词和单位一起照抄（例如“近4.8万”“1.5万余张”“超六成”），不换算、不取整、不省略。

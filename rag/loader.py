@@ -11,15 +11,29 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from rag.errors import CorpusError
-from rag.types import Paragraph
+from rag.figures import extract_figures, is_date
+from rag.metadata import build_meta, find_date, split_front_matter
+from rag.types import Paragraph, ParagraphKind
 
 SUFFIXES = (".txt", ".md")
-_SENTENCE_END = re.compile(r"[。！？!?；;：:]")
-_BYLINE = re.compile(r"^(本报记者|本报讯|记者|通讯员)")
+# A line that states who wrote or published the article, or when: metadata, never a fact.
+_BYLINE = re.compile(
+    r"^[\s【\[（(]*(本报记者|本报讯|记者|通讯员|来源|作者|编辑|责任编辑|审核|发布时间|发布日期|发布机构|日期|时间|文\s*[/／]|图\s*[/／]|摄影)"
+)
+# A byline that closes an article (the next title-like line starts another one).
+_CLOSING = re.compile(r"^[\s【\[（(]*(本报记者|记者|通讯员|责任编辑|编辑|文\s*[/／]|图\s*[/／]|摄影)")
+# An item of a numbered list (01 …, 1. …, （1）…): content, never a heading.
+_LIST_ITEM = re.compile(r"^(\d{1,2}[\s.、．)）]|[（(]\d{1,2}[)）])")
+_SENTENCE_END = re.compile(r"[。；;]|[，,].*[，,]")  # a heading has no sentence end and at most one comma
+_TITLE_END = re.compile(r"[。；;]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 HEADING_MAX_CHARS = 40
+TITLE_MAX_CHARS = 80
+BYLINE_MAX_CHARS = 80
 
 
 def find_files(paths: list[Path]) -> list[Path]:
@@ -59,56 +73,82 @@ def file_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _has_fact(line: str) -> bool:
+    """A figure with a unit, other than a date: such a line is content, however short
+    (01 新增学位2550个). Bare numbers are list markers or names (12345)."""
+    return any(f.unit and not is_date(f) for f in extract_figures(line))
+
+
+def _is_byline(line: str) -> bool:
+    if len(line) > BYLINE_MAX_CHARS:
+        return False  # 本报讯（记者 …）近日，全市新增…: a dateline opening a body paragraph
+    return bool(_BYLINE.match(line)) or (
+        bool(find_date([line])) and not _TITLE_END.search(line) and not _has_fact(line)
+    )
+
+
 def _is_heading_line(line: str) -> bool:
-    return len(line) <= HEADING_MAX_CHARS and not _SENTENCE_END.search(line)
+    return len(line) <= HEADING_MAX_CHARS and not _SENTENCE_END.search(line) and not _has_fact(line)
 
 
-def parse(text: str, source: str) -> list[Paragraph]:
-    """Place every non-empty line of one file in its article and section."""
-    lines = [(m.group(0), m.start()) for m in re.finditer(r"[^\n]+", text)]
-    items: list[tuple[str, int, int]] = []  # (stripped text, start, end)
-    for raw, pos in lines:
-        stripped = raw.strip()
-        if stripped:
-            lead = len(raw) - len(raw.lstrip())
-            items.append((stripped, pos + lead, pos + lead + len(stripped)))
+def _is_title_line(line: str) -> bool:
+    return len(line) <= TITLE_MAX_CHARS and not _TITLE_END.search(line)
 
-    markdown = source.lower().endswith(".md")
-    kinds: list[str] = []
-    for line, _, _ in items:
+
+def _classify(items: list[str], markdown: bool) -> list[ParagraphKind]:
+    """Each line's kind. The first line of an article is its title when it reads like one;
+    a heading-like line is a caption when no body paragraph follows it before the next
+    byline or the end (photo captions trail an article); a line with fewer than two
+    Chinese characters (a table cell, a page number) is kept as a caption too."""
+    kinds: list[ParagraphKind] = []
+    for line in items:
         if markdown and line.startswith("#"):
             kinds.append("title" if re.match(r"^#(?!#)", line) else "heading")
-        elif _BYLINE.match(line):
+        elif _is_byline(line):
             kinds.append("byline")
-        elif _is_heading_line(line):
+        elif len(_CJK.findall(line)) < 2:
+            kinds.append("caption")
+        elif _is_heading_line(line) and not _LIST_ITEM.match(line):
             kinds.append("heading")
         else:
             kinds.append("body")
-
-    # A heading-like line is a caption when no body paragraph follows it before the
-    # next byline or the end (photo captions trail the article). The first heading of
-    # the file, and the first one after a byline that is followed by body, is a title.
     for i, kind in enumerate(kinds):
-        if kind != "heading":
-            continue
-        rest = kinds[i + 1 :]
-        nxt = next((k for k in rest if k in ("body", "byline")), None)
-        if nxt != "body":
+        if kind == "heading" and next((k for k in kinds[i + 1 :] if k in ("body", "byline")), None) != "body":
             kinds[i] = "caption"
-    if not markdown:
-        expect_title = True
-        for i, kind in enumerate(kinds):
-            if kind == "heading" and expect_title:
-                kinds[i] = "title"
-                expect_title = False
-            elif kind == "body":
-                expect_title = False
-            elif kind == "byline":
-                expect_title = True
+    if markdown:
+        return kinds
+    # A new article starts at the top of the file and after a byline that closes an article
+    # (one that follows body text); its first line is the title when it reads like one.
+    expect_title, seen_body = True, False
+    for i, (line, kind) in enumerate(zip(items, kinds, strict=True)):
+        if kind == "byline":
+            if seen_body and _CLOSING.match(line):
+                expect_title, seen_body = True, False
+            continue
+        if expect_title and kind in ("heading", "body") and _is_title_line(line):
+            kinds[i] = "title"
+        if kind == "body":
+            seen_body = True
+        expect_title = False
+    return kinds
+
+
+def parse(text: str, source: str) -> list[Paragraph]:
+    """Place every non-empty line of one file in its article and section, with the
+    article's metadata (front matter first, then what the text says)."""
+    front, offset = split_front_matter(text, source)
+    items: list[tuple[str, int, int]] = []  # (stripped text, start, end)
+    for m in re.finditer(r"[^\n]+", text[offset:]):
+        raw, pos = m.group(0), m.start() + offset
+        if stripped := raw.strip():
+            lead = len(raw) - len(raw.lstrip())
+            items.append((stripped, pos + lead, pos + lead + len(stripped)))
+    markdown = source.lower().endswith(".md")
+    kinds = _classify([line for line, _, _ in items], markdown)
 
     paragraphs: list[Paragraph] = []
     article, section = "", ""
-    for (line, start, end), kind in zip(items, kinds, strict=False):
+    for (line, start, end), kind in zip(items, kinds, strict=True):
         clean = line.lstrip("#").strip() if markdown else line
         if markdown and clean != line:
             start = end - len(clean)
@@ -116,8 +156,30 @@ def parse(text: str, source: str) -> list[Paragraph]:
             article, section = clean, ""
         elif kind == "heading":
             section = clean
-        paragraphs.append(Paragraph(clean, source, start, end, kind, article, section))  # type: ignore[arg-type]
-    return paragraphs
+        paragraphs.append(Paragraph(clean, source, start, end, kind, article, section))
+    return _with_meta(paragraphs, front)
+
+
+def _with_meta(paragraphs: list[Paragraph], front: dict) -> list[Paragraph]:
+    """Attach each article's metadata to its paragraphs (one file may hold several articles)."""
+    groups: list[list[Paragraph]] = []
+    for p in paragraphs:
+        if p.kind == "title" or not groups:
+            groups.append([])
+        groups[-1].append(p)
+    result: list[Paragraph] = []
+    for group in groups:
+        body = [p for p in group if p.kind == "body"]
+        title = next((p.text for p in group if p.kind == "title"), "")
+        if not title and body:  # no title line: the opening sentence names the article
+            title = re.split(r"[。！？!?；;]", body[0].text)[0][:40]
+        head = [p.text for p in group[:6] if p.kind != "body"]
+        bylines = [p.text for p in group if p.kind == "byline"]
+        meta = build_meta(
+            front, title, head, " ".join(p.text for p in body[:2]), bylines, " ".join(p.text for p in body)
+        )
+        result.extend(replace(p, article=p.article or meta.title, meta=meta) for p in group)
+    return result
 
 
 def load_corpus(paths: list[Path]) -> tuple[list[Paragraph], dict[str, str]]:

@@ -16,6 +16,7 @@ from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from rag.ingest import chunker_config, ingest
 from rag.llm import make_rephraser
 from rag.loader import load_corpus
+from rag.profile import Profile, load_profile
 from rag.retriever import HybridRetriever
 from rag.settings import Settings
 from rag.store import LoadedIndex, is_stale, load_index, read_manifest
@@ -54,6 +55,10 @@ class Pipeline:
     retriever: HybridRetriever
     answerer: Answerer
 
+    @property
+    def profile(self) -> Profile:
+        return self.answerer.profile
+
     @classmethod
     def load(cls, settings: Settings | None = None, say=None) -> Pipeline:
         settings = settings or Settings()
@@ -68,9 +73,12 @@ class Pipeline:
             candidates=settings.candidates,
             rrf_k=settings.rrf_k,
         )
-        answerer = Answerer.build(retriever, settings, rephraser=make_rephraser(settings))  # None: extractive only
+        profile = load_profile(settings.corpus_dir, index.chunks)
+        rephraser = make_rephraser(settings)  # None: extractive only
+        answerer = Answerer.build(retriever, settings, rephraser=rephraser, profile=profile)
         pipeline = cls(settings, embedder, index, retriever, answerer)
-        pipeline.ask("郑州有多少家养老机构？")  # pays jieba's dictionary load now, not on a resident's first question
+        # pays jieba's dictionary load now, not on a resident's first question
+        pipeline.ask(profile.example or "有多少家养老机构？")
         return pipeline
 
     def ask(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Answer:

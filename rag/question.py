@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 import jieba.posseg as pseg
 
-from rag.figures import Figure, extract_figures
-from rag.lexicon import english_to_chinese, expansions, is_english
+from rag.figures import Figure, extract_figures, is_date
+from rag.lexicon import GENERIC, Lexicon, is_english
+from rag.places import gazetteer
 from rag.tokens import STOPWORDS, ensure_initialised
 
 # What kind of figure is asked for, from the question's wording. Order matters: first match wins.
@@ -20,7 +21,7 @@ _ASKED = [
     (
         "procedure",
         re.compile(
-            r"哪里|哪儿|在哪|哪个窗口|(怎么|如何)(?!样)|流程|手续|材料|几点|开门|营业时间|电话|联系方式|地址|where\b|how (do|can|to)\b|phone",
+            r"哪里|哪儿|在哪|哪个窗口|(怎么|如何)(?!样)|流程|手续|材料|几点|开门|营业时间|电话号码|联系电话|联系方式|地址|where\b|how (do|can|to)\b|phone number",
             re.I,
         ),
     ),
@@ -28,7 +29,10 @@ _ASKED = [
     ("duration", re.compile(r"多久|多长时间|多少(小时|分钟|天)|几(小时|分钟|天)|how long", re.I)),
     (
         "money",
-        re.compile(r"多少钱|花了多少|投入(了)?多少|资金|费用?|收费|价格?|工资|how much money|cost|fee|price", re.I),
+        re.compile(
+            r"多少钱|花了多少|投入(了)?多少|资金|费用|收费|价格|价钱|工资|补助多少|补贴多少|how much money|cost|fee|price",
+            re.I,
+        ),
     ),
     (
         "change",
@@ -75,7 +79,7 @@ _INJECTION = re.compile(
 )
 _SEVERAL = re.compile(r"、|分别|各|\band\b|\bboth\b", re.I)
 _YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?=\s*年)")
-_FUTURE = re.compile(r"明年|后年|将来会|以后会|计划|到(19|20)\d{2}年|will\b|next year", re.I)
+_FUTURE = re.compile(r"明年|后年|将来会|以后会|will\b|next year", re.I)
 _PUNCT = re.compile(r"[\s\W_]+")
 # Words that frame a question rather than say what it is about.
 _FRAMING = frozenset(
@@ -83,7 +87,7 @@ _FRAMING = frozenset(
     "加起来 现在 目前 分别 各 各有 大概 大约 具体 情况 数量 数字 数据 帮 帮我 查 查询 一下 已经 达到 了 吗 呢 "
     "后 从 到 被 把 给 让 对 啥 啥时候 哪 哪些 哪里 什么 怎么 怎么样 怎样 多 少 有 个 how many much what when "
     "which who where why does do did is are was were the a an of in on to for by there has have with its "
-    "郑州 郑州市 全市 我市 本市 市里 其中 以后 只有 既然 该 各种 起来 几年 这几年 那 有人 帮忙 搞 帮着 "
+    "全市 我市 本市 市里 全省 本省 省里 咱们 咱 其中 以后 只有 既然 该 各种 起来 几年 这几年 那 有人 帮忙 搞 帮着 "
     "用 上 去 找 建了 发了 领了 花 花了 我家 家里 是从 开始 算 叫 哪天 哪条 几大 一个 这个 那个 这些".split()
 )
 # Parts of speech of phrasing (verbs, adverbs, pronouns, particles...): unknown to the
@@ -106,6 +110,7 @@ class Question:
     english: bool = False
     future: bool = False
     several: bool = False  # asks about more than one thing: 社区网格和农村网格各有多少个
+    places: tuple[str, ...] = ()  # places the question names (official full names), "" = none
 
 
 def strip_injection(text: str) -> str:
@@ -136,17 +141,26 @@ def content_terms(text: str) -> dict[str, bool]:
     return terms
 
 
-def analyse(raw: str, weight: float = 1.0) -> Question:
+def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Question:
     text = strip_injection(raw) or raw
     english = is_english(text)
-    base = english_to_chinese(text) if english else text
-    extra = expansions(base)
-    found = content_terms(_FOLLOWUP_START.sub("", _FOLLOWUP_END.sub("", base)))
+    base = lexicon.english_to_chinese(text) if english else text
+    extra = lexicon.expansions(base)
+    mentions = gazetteer().find(base)
+    unplaced = base
+    for m in reversed(mentions):  # a place is a constraint on the answer, not a topic to match
+        unplaced = unplaced[: m.start] + " " + unplaced[m.end :]
+    found = content_terms(_FOLLOWUP_START.sub("", _FOLLOWUP_END.sub("", unplaced)))
     terms = {t: weight for t in found}
-    alternatives = {t: alts for t in terms if (alts := tuple(expansions(t)))}
-    asked = next((name for name, pattern in _ASKED if pattern.search(text)), "")
+    alternatives = {t: alts for t in terms if (alts := tuple(lexicon.expansions(t)))}
+    # a question asking for a quantity (多少/几/比例) is never a procedure question, whatever else it says
+    asks_quantity = bool(_QUANTITY.search(text))
+    asked = next(
+        (name for name, pattern in _ASKED if pattern.search(text) and not (name == "procedure" and asks_quantity)), ""
+    )
     measure = m.group(1) if (m := _MEASURE.search(text)) else ""
-    figures = tuple(f for f in extract_figures(text) if f.text != "12345")
+    # the resident's own figures (a possible false premise); years are read as years, not figures
+    figures = tuple(f for f in extract_figures(text) if f.text != "12345" and not is_date(f))
     if not asked and figures:  # "基础教育学校有5657所，对吧？" asks about a count
         unit = figures[0].unit
         if unit in ("秒", "秒钟"):
@@ -168,6 +182,7 @@ def analyse(raw: str, weight: float = 1.0) -> Question:
         figures=figures,
         english=english,
         future=bool(_FUTURE.search(text)),
+        places=tuple(dict.fromkeys(m.place.name for m in mentions)),
         several=bool(_SEVERAL.search(text))
         or any(w in ("和", "与", "及", "以及", "同") and f == "c" for w, f in pseg.lcut(text)),
     )
@@ -210,6 +225,7 @@ def merge(current: Question, previous: Question) -> Question:
         figures=current.figures,
         english=current.english,
         future=current.future,
+        places=current.places or previous.places,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+import faiss
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
@@ -33,28 +34,38 @@ class HybridRetriever(BaseRetriever):
     candidates: int = 20
     rrf_k: int = 60
 
-    def dense_scores(self, query: str) -> dict[int, float]:
-        n = self.index.dense.ntotal
+    def dense_scores(self, query: str, allowed: frozenset[int] | None = None) -> dict[int, float]:
+        n = self.index.dense.ntotal if allowed is None else len(allowed)
         if n == 0:
             return {}
         q = self.embedder.embed_question(query)[None, :]
-        scores, ids = self.index.dense.search(q, min(self.candidates, n))
+        if allowed is None:
+            scores, ids = self.index.dense.search(q, min(self.candidates, n))
+        else:  # the place and year constraints are applied inside the search, not after it
+            selector = faiss.IDSelectorBatch(np.fromiter(allowed, dtype=np.int64))
+            params = faiss.SearchParameters(sel=selector)
+            scores, ids = self.index.dense.search(q, min(self.candidates, n), params=params)
         # FAISS pads with -1 when k exceeds the corpus
         return {int(i): float(s) for s, i in zip(scores[0], ids[0], strict=False) if i >= 0}
 
-    def bm25_scores(self, query: str) -> dict[int, float]:
+    def bm25_scores(self, query: str, allowed: frozenset[int] | None = None) -> dict[int, float]:
         vocab = self.index.bm25.vocab_dict
         tokens = [t for t in tokenize(query) if t in vocab]
         if not tokens:
             return {}
         scores = self.index.bm25.get_scores(tokens)
+        if allowed is not None:
+            mask = np.zeros(len(scores), dtype=bool)
+            mask[list(allowed)] = True
+            scores = np.where(mask, scores, 0.0)
         top = np.argsort(-scores)[: self.candidates]
         return {int(i): float(scores[i]) for i in top if scores[i] > 0}
 
-    def search(self, query: str, k: int | None = None) -> list[Hit]:
+    def search(self, query: str, k: int | None = None, allowed: frozenset[int] | None = None) -> list[Hit]:
+        """The top k chunks for query; with `allowed`, only among those chunk positions."""
         k = k or self.k
-        dense = self.dense_scores(query) if self.mode in ("hybrid", "dense") else {}
-        keyword = self.bm25_scores(query) if self.mode in ("hybrid", "bm25") else {}
+        dense = self.dense_scores(query, allowed) if self.mode in ("hybrid", "dense") else {}
+        keyword = self.bm25_scores(query, allowed) if self.mode in ("hybrid", "bm25") else {}
         dense_rank = _ranks(dense)
         bm25_rank = _ranks(keyword)
         fused: dict[int, float] = {}

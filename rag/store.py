@@ -30,7 +30,7 @@ from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from rag.tokens import TOKENIZER_NAME, tokenize
 from rag.types import Chunk
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: chunks carry places, years, date, publisher and url
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 DENSE = "dense.faiss"
@@ -183,7 +183,7 @@ def load_index(index_dir: Path, embedder_name: str, embedder_dim: int | None = N
         )
     try:
         with open(index_dir / CHUNKS, encoding="utf-8") as f:
-            chunks = [Chunk(**json.loads(line)) for line in f if line.strip()]
+            chunks = [chunk_from_json(line) for line in f if line.strip()]
         dense = faiss.read_index(str(index_dir / DENSE))
         bm25 = bm25s.BM25.load(str(index_dir / BM25_DIR))
     except Exception as exc:  # faiss raises RuntimeError, bm25s/json raise several types
@@ -196,6 +196,13 @@ def load_index(index_dir: Path, embedder_name: str, embedder_dim: int | None = N
             f"{len(chunks)} chunks). {rebuild_hint(index_dir)}"
         )
     return LoadedIndex(index_dir, manifest, chunks, dense, bm25)
+
+
+def chunk_from_json(line: str) -> Chunk:
+    data = json.loads(line)
+    for key in ("places", "years"):  # JSON has lists; a frozen Chunk keeps tuples
+        data[key] = tuple(data.get(key) or ())
+    return Chunk(**data)
 
 
 def is_stale(manifest: dict, corpus_hashes: dict[str, str], chunker: ChunkerConfig) -> bool:

@@ -6,6 +6,24 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 ParagraphKind = Literal["title", "heading", "body", "byline", "caption"]
+ArticleKind = Literal["news", "livelihood_list", "hotline_report", "work_report", "policy_qa"]
+
+
+@dataclass(frozen=True)
+class ArticleMeta:
+    """What a resident needs to judge a source: its title, place, date and publisher."""
+
+    title: str
+    places: tuple[str, ...] = ()  # official full names (苏州市), the main place first
+    date: str = ""  # as precise as known: 2024-05-12, 2024-05, 2024 or ""
+    publisher: str = ""
+    kind: ArticleKind = "news"
+    url: str = ""
+    period: tuple[int, ...] = ()  # the years the article reports on: its title's, else its opening's
+
+    @property
+    def year(self) -> int | None:
+        return int(self.date[:4]) if self.date[:4].isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -19,6 +37,7 @@ class Paragraph:
     kind: ParagraphKind
     article: str  # the article's title
     section: str  # the section heading ("" before the first heading)
+    meta: ArticleMeta | None = None  # filled in once the whole article has been read
 
 
 @dataclass(frozen=True)
@@ -32,6 +51,11 @@ class Chunk:
     end: int
     article: str
     section: str
+    places: tuple[str, ...] = ()  # the article's places and any the sentence itself names
+    years: tuple[int, ...] = ()  # the years the sentence speaks of (its own, else its heading's or article's)
+    date: str = ""  # the article's date
+    publisher: str = ""
+    url: str = ""
 
     @property
     def heading(self) -> str:
@@ -67,6 +91,11 @@ class Citation:
     start: int
     end: int
     figures: tuple[str, ...] = ()  # figures of the answer found in this passage, as written
+    places: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    date: str = ""
+    publisher: str = ""
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +135,11 @@ class Answer:
                     "start": c.start,
                     "end": c.end,
                     "figures": list(c.figures),
+                    "places": list(c.places),
+                    "years": list(c.years),
+                    "date": c.date,
+                    "publisher": c.publisher,
+                    "url": c.url,
                 }
                 for c in self.citations
             ],

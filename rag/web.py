@@ -26,41 +26,13 @@ import gradio as gr
 from rag.errors import RagError
 from rag.feedback import RATINGS, FeedbackStore
 from rag.privacy import find_personal_data, mask_personal_data
+from rag.profile import Profile
 from rag.settings import Settings
 from rag.types import Answer
 
 log = logging.getLogger(__name__)
 
 HOTLINE = "12345"
-
-# Ready questions by topic: a resident at the kiosk can ask without typing.
-TOPICS: dict[str, tuple[str, ...]] = {
-    "教育": (
-        "郑州全市有多少所基础教育学校？",
-        "郑州新增了多少个义务教育阶段学位？",
-        "郑州义务教育随迁子女在校生有多少？",
-    ),
-    "医疗": (
-        "郑州重点人群家庭医生签约率是多少？",
-        "郑州网格化布局了多少家紧密型城市医疗集团？",
-        "郑州获批建设了几个省级区域医疗中心？",
-    ),
-    "养老与救助": (
-        "郑州有多少家养老机构？",
-        "郑州养老机构和社区照料中心共有多少张床位？",
-        "郑州残疾人两项补贴惠及了多少人次？",
-    ),
-    "城市管理": (
-        "郑州盘活新增了多少个共享停车位？",
-        "郑州建成了多少座城市驿站？",
-        "郑州集中供热入网面积有多大？",
-    ),
-    "网格治理与12345": (
-        "郑州划分了多少个社区网格？",
-        "12345热线工单接入城市治理平台后，平均签收时间是多久？",
-        "全市统一平台处理事件的办结率是多少？",
-    ),
-}
 
 # Answer.reason values: bad input is declined without sending the resident to the hotline.
 _NOT_A_REFUSAL_OF_EVIDENCE = {"empty", "too_long"}
@@ -126,10 +98,21 @@ def render_source_card(citation: dict, answer_figures=()) -> str:
         f'<summary><span class="ms-ref">[{int(citation.get("marker", 0))}]</span> {where}'
         '<span class="ms-open-hint">点开看原文</span></summary>'
         f'<blockquote class="ms-quote">{highlight(citation.get("text", ""), figures)}</blockquote>'
-        f'<p class="ms-source-meta">出处：{_esc(str(citation.get("source", "")))}'
-        f"，第 {int(citation.get('start', 0))}–{int(citation.get('end', 0))} 字</p>"
+        f'<p class="ms-source-meta">{source_line(citation)}</p>'
         "</details>"
     )
+
+
+def source_line(citation: dict) -> str:
+    """出处：《title》 · publisher · date, with a link to the original when the article has one."""
+    title = str(citation.get("article") or citation.get("source") or "")
+    parts = [f"《{_esc(title)}》"] if title else []
+    parts += [_esc(str(citation[k])) for k in ("publisher", "date") if citation.get(k)]
+    line = "出处：" + " · ".join(parts)
+    url = str(citation.get("url") or "")
+    if url.startswith(("https://", "http://")):
+        line += f' · <a href="{_esc(url, quote=True)}" target="_blank" rel="noopener noreferrer">查看原文</a>'
+    return line
 
 
 def render_answer(answer: dict) -> str:
@@ -147,7 +130,7 @@ def render_answer(answer: dict) -> str:
         parts.append(f'<p class="ms-rewritten">按“{_esc(rewritten)}”理解</p>')
     if hotline and HOTLINE not in text:
         parts.append(
-            f'<p class="ms-hotline">如需帮助，请拨打郑州市民服务热线 <strong class="ms-hotline-number">{HOTLINE}</strong>。</p>'
+            f'<p class="ms-hotline">如需帮助，请拨打市民服务热线 <strong class="ms-hotline-number">{HOTLINE}</strong>。</p>'
         )
     citations = answer.get("citations") or []
     if citations:
@@ -258,16 +241,16 @@ class ChatService:
         return [], Session(), "", gr.Column(visible=False), _status("对话已清空，可以开始新的提问。")
 
 
-def show_topic(index: int) -> list:
+def show_topic(index: int, count: int) -> list:
     """Select a topic: its button highlighted, its ready questions shown, the others hidden."""
-    buttons = [gr.Button(variant="primary" if i == index else "secondary") for i in range(len(TOPICS))]
-    return buttons + [gr.Column(visible=i == index) for i in range(len(TOPICS))]
+    buttons = [gr.Button(variant="primary" if i == index else "secondary") for i in range(count)]
+    return buttons + [gr.Column(visible=i == index) for i in range(count)]
 
 
 def _error_answer(question: str) -> dict:
     return Answer(
         question=question,
-        text=f"抱歉，系统暂时出了问题，请稍后再试，或拨打郑州市民服务热线 {HOTLINE}。",
+        text=f"抱歉，系统暂时出了问题，请稍后再试，或拨打市民服务热线 {HOTLINE}。",
         refused=True,
         reason="error",
         backend="error",
@@ -442,23 +425,25 @@ def page_js(settings: Settings, kiosk: bool) -> str:
     return _PAGE_JS.replace("__CONFIG__", json.dumps(config))
 
 
-def _header(kiosk: bool) -> str:
+def _header(kiosk: bool, profile: Profile) -> str:
     if kiosk:
         lead = "点选话题里的问题，或在下面输入您的问题。本机不保存对话，无人操作时会自动清空。"
     else:
         lead = (
-            "解答郑州市民关心的教育、医疗、养老、城市管理和网格治理问题。回答只来自官方发布的文章，并注明出处；"
-            f"文章里查不到的，会直接告诉您，并建议拨打 {HOTLINE} 市民服务热线。"
+            f"解答{_esc(profile.scope)}的问题。回答只来自官方发布的文章，并注明出处；"
+            f"文章里查不到的，会直接告诉您，并建议拨打 {_esc(profile.hotline)} 市民服务热线。"
         )
-    return f'<div class="ms-header"><h1>民生问答 · 郑州</h1><p>{lead}</p></div>'
+    return f'<div class="ms-header"><h1>{_esc(profile.name)}</h1><p>{lead}</p></div>'
 
 
 def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
     """The page. Handlers are ChatService methods; the named API endpoint is /ask."""
-    with gr.Blocks(title="民生问答 · 郑州", analytics_enabled=False, fill_width=kiosk) as demo:
+    profile: Profile = getattr(service.pipeline, "profile", None) or Profile()
+    topics = {t.name: t.questions for t in profile.topics}
+    with gr.Blocks(title=profile.name, analytics_enabled=False, fill_width=kiosk) as demo:
         session = gr.State(Session())
         with gr.Row(equal_height=False):
-            gr.HTML(_header(kiosk), padding=False)
+            gr.HTML(_header(kiosk, profile), padding=False)
             restart = gr.Button("重新开始", elem_id="ms-restart", variant="secondary", scale=0, min_width=180)
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=360):
@@ -485,7 +470,7 @@ def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
                 with gr.Row(equal_height=True):
                     box = gr.Textbox(
                         label="您的问题",
-                        placeholder="例如：郑州有多少家养老机构？",
+                        placeholder=f"例如：{profile.example}" if profile.example else "请输入您的问题",
                         elem_id="ms-question",
                         lines=1,
                         max_lines=4,
@@ -500,11 +485,11 @@ def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
                         gr.Button(
                             topic, variant="primary" if i == 0 else "secondary", elem_classes="ms-topic", min_width=100
                         )
-                        for i, topic in enumerate(TOPICS)
+                        for i, topic in enumerate(topics)
                     ]
                 topic_groups: list[gr.Column] = []
                 examples: list[gr.Button] = []
-                for i, questions in enumerate(TOPICS.values()):
+                for i, questions in enumerate(topics.values()):
                     with gr.Column(visible=i == 0, elem_classes="ms-topic-questions") as group:
                         examples += [gr.Button(q, elem_classes="ms-example") for q in questions]
                     topic_groups.append(group)
@@ -514,7 +499,7 @@ def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
         send.click(inputs=[box, session], **turn)
         for i, button in enumerate(topic_buttons):
             button.click(
-                fn=lambda i=i: show_topic(i),
+                fn=lambda i=i: show_topic(i, len(topics)),
                 outputs=[*topic_buttons, *topic_groups],
                 api_visibility="private",
                 queue=False,

@@ -1,0 +1,53 @@
+"""Named question sets, each with the corpus it asks about, its own index and its gate.
+
+    python -m evals --suite cities-test
+
+- zhengzhou: the seed article's set (evals/questions.jsonl), gated since the start.
+- cities-dev / cities-test: the generalisation set, blind questions about 16 real articles
+  from 13 other places in one shared index (evals/corpora/SOURCES.md). Tune on dev only;
+  test was split off and frozen before any tuning and is reported once per change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Suite:
+    about: str
+    corpus_dir: Path
+    index_dir: Path
+    questions: Path
+    thresholds: Path
+
+
+_CITIES = HERE / "corpora" / "cities"
+_CITIES_INDEX = HERE.parent / "index" / "cities"
+
+SUITES = {
+    "zhengzhou": Suite(
+        "the seed article",
+        HERE.parent / "corpus",
+        HERE.parent / "index" / "default",
+        HERE / "questions.jsonl",
+        HERE / "thresholds.json",
+    ),
+    "cities-dev": Suite(
+        "other places' articles, the split to tune on",
+        _CITIES,
+        _CITIES_INDEX,
+        HERE / "sets" / "cities-dev.jsonl",
+        HERE / "thresholds-cities.json",
+    ),
+    "cities-test": Suite(
+        "other places' articles, the frozen blind split",
+        _CITIES,
+        _CITIES_INDEX,
+        HERE / "sets" / "cities-test.jsonl",
+        HERE / "thresholds-cities.json",
+    ),
+}

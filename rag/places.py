@@ -1,0 +1,134 @@
+"""Chinese place names: which places a text names, and how they nest.
+
+The gazetteer is the administrative-division table that ships inside the `cpca`
+package (provinces, prefecture cities, counties and districts with their codes),
+read as plain CSV: no place name is written in this code. A place is found by its
+full name (苏州市, 河南省, 金水区) or, for provinces and prefecture cities, by its
+short form (苏州, 河南). County-level short forms are not used: too many are
+ordinary words.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import importlib.util
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import ahocorasick
+
+from rag.errors import ModelUnavailableError
+
+Level = Literal["province", "city", "county"]
+
+# Longest first: 广西壮族自治区 -> 广西, 延边朝鲜族自治州 -> 延边.
+_SUFFIXES = re.compile(
+    r"(维吾尔自治区|壮族自治区|回族自治区|自治区|特别行政区|[\u4e00-\u9fff]{1,6}族自治州|[\u4e00-\u9fff]{1,6}族自治县|自治州|自治县|省|市|地区|盟|区|县)$"
+)
+# Table rows that are groupings, not places.
+_NOT_PLACES = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划", "郊区", "城区", "矿区"}
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str  # the official full name: 苏州市
+    short: str  # 苏州 ("" when the full name is all there is)
+    level: Level
+    code: str  # 12-digit administrative code
+    province: str  # the full name of its province ("" for a province)
+    city: str  # the full name of its prefecture city (counties only)
+
+    def within(self, other: Place) -> bool:
+        """True when this place lies inside `other` (a county in its city, a city in its province)."""
+        return other.name in (self.province, self.city) and other.name != self.name
+
+
+@dataclass(frozen=True)
+class Mention:
+    place: Place
+    text: str  # as written
+    start: int
+    end: int
+
+
+class Gazetteer:
+    """Every place of the table, found in text with one Aho-Corasick pass."""
+
+    def __init__(self, places: list[Place]):
+        self.places = places
+        self.by_name: dict[str, Place] = {}
+        for p in places:  # a province keeps its short form over a city of the same name (吉林)
+            for key in (p.name, p.short):
+                if key and (key not in self.by_name or _rank(p) < _rank(self.by_name[key])):
+                    self.by_name[key] = p
+        self._automaton = ahocorasick.Automaton()
+        for key in self.by_name:
+            self._automaton.add_word(key, key)
+        self._automaton.make_automaton()
+
+    def get(self, name: str) -> Place | None:
+        return self.by_name.get(name.strip())
+
+    def find(self, text: str) -> list[Mention]:
+        """Place names in text, longest match first, non-overlapping, in order."""
+        found: list[Mention] = []
+        for end, key in self._automaton.iter(text):
+            start = end - len(key) + 1
+            found.append(Mention(self.by_name[key], key, start, end + 1))
+        found.sort(key=lambda m: (m.start, -(m.end - m.start)))
+        kept: list[Mention] = []
+        for m in found:
+            if kept and m.start < kept[-1].end:
+                continue
+            kept.append(m)
+        return kept
+
+    def parent(self, place: Place) -> Place | None:
+        name = place.city or place.province
+        return self.by_name.get(name) if name else None
+
+
+def _rank(place: Place) -> int:
+    return {"province": 0, "city": 1, "county": 2}[place.level]
+
+
+def short_form(name: str, level: Level) -> str:
+    short = _SUFFIXES.sub("", name)
+    if level == "county" or len(short) < 2 or short == name:
+        return ""
+    return short
+
+
+def _read_table() -> list[tuple[str, str]]:
+    # Located without importing cpca itself, whose import needs setuptools and loads pandas.
+    spec = importlib.util.find_spec("cpca")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelUnavailableError("Place names need the cpca package: pip install -r requirements.txt")
+    table = Path(next(iter(spec.submodule_search_locations))) / "resources" / "adcodes.csv"
+    text = table.read_text(encoding="utf-8")
+    return [(row["adcode"], row["name"]) for row in csv.DictReader(io.StringIO(text))]
+
+
+@functools.cache
+def gazetteer() -> Gazetteer:
+    """The shared gazetteer (built once per process, about 0.1 s)."""
+    rows = [(code, name) for code, name in _read_table() if name not in _NOT_PLACES]
+    names = dict(rows)
+    places = []
+    for code, name in rows:
+        if code[2:] == "0" * 10:
+            level: Level = "province"
+        elif code[4:] == "0" * 8:
+            level = "city"
+        else:
+            level = "county"
+        province = names.get(code[:2] + "0" * 10, "") if level != "province" else ""
+        city = names.get(code[:4] + "0" * 8, "") if level == "county" else ""
+        if level == "county" and len(name) < 3:
+            continue  # two-character county names are too often ordinary words
+        places.append(Place(name, short_form(name, level), level, code, province, city))
+    return Gazetteer(places)
