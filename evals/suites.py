@@ -3,6 +3,7 @@
     python -m evals --suite cities-test
 
 - zhengzhou: the seed article's set (evals/questions.jsonl), gated since the start.
+- zhengzhou-blind: 70 new questions about the seed article by a writer who never saw the code.
 - cities-dev / cities-test: the generalisation set, blind questions about 16 real articles
   from 13 other places in one shared index (evals/corpora/SOURCES.md). Tune on dev only;
   test was split off and frozen before any tuning and is reported once per change.
@@ -35,6 +36,13 @@ SUITES = {
         HERE.parent / "index" / "default",
         HERE / "questions.jsonl",
         HERE / "thresholds.json",
+    ),
+    "zhengzhou-blind": Suite(
+        "the seed article, 70 blind questions written after the generalisation work",
+        HERE.parent / "corpus",
+        HERE.parent / "index" / "default",
+        HERE / "sets" / "zhengzhou-blind.jsonl",
+        HERE / "thresholds-blind.json",
     ),
     "cities-dev": Suite(
         "other places' articles, the split to tune on",

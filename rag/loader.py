@@ -113,7 +113,12 @@ def _classify(items: list[str], markdown: bool) -> list[ParagraphKind]:
         else:
             kinds.append("body")
     for i, kind in enumerate(kinds):
-        if kind == "heading" and next((k for k in kinds[i + 1 :] if k in ("body", "byline")), None) != "body":
+        trailing = "body" in kinds[:i]  # a caption trails text; a heading-like first line is the title
+        if (
+            kind == "heading"
+            and trailing
+            and next((k for k in kinds[i + 1 :] if k in ("body", "byline")), None) != "body"
+        ):
             kinds[i] = "caption"
     if markdown:
         return kinds

@@ -61,7 +61,7 @@ def test_a_question_asking_two_figures_gets_both(pipeline):
 @pytest.mark.parametrize(
     "question, reason",
     [
-        ("洛阳有多少家养老机构？", "no_evidence"),  # another city
+        ("洛阳有多少家养老机构？", "other_place"),  # a city no article covers
         ("郑州的暖气费每平方米多少钱？", "no_evidence"),  # a fee the article never gives
         ("郑州有多少所幼儿园？", "no_evidence"),  # never mentioned
         ("2020年郑州有多少所基础教育学校？", "other_year"),  # the article's figure is for 2024
