@@ -30,6 +30,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from rag.constants import HOTLINE
+
 __all__ = [
     "Figure",
     "contains_figure",
@@ -281,7 +283,7 @@ def contains_figure(text: str, fig: Figure | str, *, strict_qualifier: bool = Fa
     return all(any(same_value(h, want, strict_qualifier=strict_qualifier) for h in have) for want in _as_figures(fig))
 
 
-def unsupported_figures(answer: str, sources: list[str], *, allow: tuple[str, ...] = ("12345",)) -> list[Figure]:
+def unsupported_figures(answer: str, sources: list[str], *, allow: tuple[str, ...] = (HOTLINE,)) -> list[Figure]:
     """The figures of `answer` that no source states: what the figure guard rejects.
 
     Figures written as an `allow` entry (the 12345 hotline) always pass; so does

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import jieba.posseg as pseg
 
+from rag.constants import HOTLINE
 from rag.figures import Figure, extract_figures
 from rag.lexicon import english_to_chinese, expansions, is_english
 from rag.tokens import STOPWORDS, ensure_initialised
@@ -146,7 +147,7 @@ def analyse(raw: str, weight: float = 1.0) -> Question:
     alternatives = {t: alts for t in terms if (alts := tuple(expansions(t)))}
     asked = next((name for name, pattern in _ASKED if pattern.search(text)), "")
     measure = m.group(1) if (m := _MEASURE.search(text)) else ""
-    figures = tuple(f for f in extract_figures(text) if f.text != "12345")
+    figures = tuple(f for f in extract_figures(text) if f.text != HOTLINE)
     if not asked and figures:  # "基础教育学校有5657所，对吧？" asks about a count
         unit = figures[0].unit
         if unit in ("秒", "秒钟"):

@@ -23,6 +23,8 @@ from typing import Any
 
 import gradio as gr
 
+from rag.constants import HOTLINE
+from rag.constants import MARKER as _MARKER
 from rag.errors import RagError
 from rag.feedback import RATINGS, FeedbackStore
 from rag.privacy import find_personal_data, mask_personal_data
@@ -30,8 +32,6 @@ from rag.settings import Settings
 from rag.types import Answer
 
 log = logging.getLogger(__name__)
-
-HOTLINE = "12345"
 
 # Ready questions by topic: a resident at the kiosk can ask without typing.
 TOPICS: dict[str, tuple[str, ...]] = {
@@ -72,7 +72,6 @@ _PREVIEW_CHARS = 120  # how much of an over-long question is echoed on screen
 # Rendering: answer dict -> HTML. Pure functions.
 
 _esc = html.escape
-_MARKER = re.compile(r"\[(\d+)\]")
 
 
 def _occurrences(text: str, needles) -> list[tuple[int, int]]:
