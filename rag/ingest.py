@@ -12,35 +12,9 @@ import sys
 import time
 from pathlib import Path
 
-from tqdm import tqdm
-
-from rag.chunker import ChunkerConfig, chunk_paragraphs
-from rag.embedders import NamedEmbeddings, make_embedder
-from rag.errors import CorpusError, RagError
-from rag.loader import load_corpus
+from rag.errors import RagError
+from rag.indexing import ingest
 from rag.settings import Settings
-from rag.store import build_index
-
-
-def chunker_config(settings: Settings) -> ChunkerConfig:
-    return ChunkerConfig(settings.chunk_sentences, settings.chunk_max_chars)
-
-
-def ingest(
-    paths: list[Path],
-    settings: Settings,
-    embedder: NamedEmbeddings | None = None,
-    show_progress: bool = False,
-) -> dict:
-    """Load, chunk, embed and index the given sources; return the new manifest."""
-    paragraphs, hashes = load_corpus(paths)
-    config = chunker_config(settings)
-    chunks = chunk_paragraphs(paragraphs, config)
-    if not chunks:
-        raise CorpusError(f"No sentences to index in {', '.join(map(str, paths))}.")
-    embedder = embedder or make_embedder(settings.embedder, settings.num_threads)
-    with tqdm(total=len(chunks), desc="Embedding", unit="chunk", disable=not show_progress, file=sys.stderr) as bar:
-        return build_index(chunks, hashes, embedder, config, settings.index_dir, progress=bar.update)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from rag.answer import Answerer
 from rag.embedders import NamedEmbeddings, make_embedder
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
-from rag.ingest import chunker_config, ingest
+from rag.indexing import chunker_config, ingest
 from rag.llm import make_rephraser
 from rag.loader import load_corpus
 from rag.retriever import HybridRetriever
