@@ -109,6 +109,7 @@ def _parse_big(s: str) -> float | None:
         if ch in s:
             head, _, tail = s.rpartition(ch)
             h = _parse_big(head) if head else 1.0  # bare 万 = 10000, as in 超万名
+            t: float | None
             if len(tail) == 1 and (tail.isdigit() or tail in _CN_DIGIT):
                 t = _digit(tail) * mag / 10  # colloquial 3万5 / 一万二
             else:
@@ -139,10 +140,11 @@ def parse_number(s: str) -> float | None:
     if "点" in s:  # Chinese decimal point: 三点五万 = 3.5 * 1e4
         m = re.fullmatch(r"(.+?)点([零〇一二三四五六七八九]+)([万亿]*)", s)
         whole = _parse_big(m.group(1)) if m else None
-        if whole is None:
+        if m is None or whole is None:
             return None
         frac = float("0." + "".join(str(_CN_DIGIT[c]) for c in m.group(2)))
-        return _tidy((whole + frac) * math.prod(_BIG_MAG[c] for c in m.group(3)) * scale)
+        magnitude = math.prod((_BIG_MAG[c] for c in m.group(3)), start=1.0)
+        return _tidy((whole + frac) * magnitude * scale)
     v = _parse_big(s)
     return None if v is None else _tidy(v * scale)
 

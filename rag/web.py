@@ -508,7 +508,9 @@ def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
                         examples += [gr.Button(q, elem_classes="ms-example") for q in questions]
                     topic_groups.append(group)
 
-        turn = dict(fn=service.on_ask, outputs=[chat, session, box, feedback_row, status], api_visibility="private")
+        turn: dict = dict(
+            fn=service.on_ask, outputs=[chat, session, box, feedback_row, status], api_visibility="private"
+        )
         box.submit(inputs=[box, session], **turn)
         send.click(inputs=[box, session], **turn)
         for i, button in enumerate(topic_buttons):
@@ -527,7 +529,7 @@ def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
                 outputs=[status, session],
                 api_visibility="private",
             )
-        reset = dict(
+        reset: dict = dict(
             fn=service.on_reset,
             inputs=[session],
             outputs=[chat, session, box, feedback_row, status],
