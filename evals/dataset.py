@@ -15,12 +15,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, cast, get_args
 
 from rag.loader import find_files, read_text
 
 QUESTIONS = Path(__file__).resolve().parent / "questions.jsonl"
 
-CATEGORIES = (
+# The kinds of question in the set; reports list them in this order.
+Category = Literal[
     "direct",
     "paraphrase",
     "two_figures",
@@ -29,7 +31,8 @@ CATEGORIES = (
     "unanswerable",
     "false_premise",
     "english",
-)
+]
+CATEGORIES: tuple[Category, ...] = get_args(Category)
 
 
 class DatasetError(Exception):
@@ -60,7 +63,7 @@ class Evidence:
 class Question:
     id: str
     question: str
-    category: str
+    category: Category
     topic: str
     history: tuple[str, ...]
     expected: tuple[str, ...]
@@ -93,6 +96,8 @@ def parse_questions(lines: list[str], texts: dict[str, str]) -> list[Question]:
         if not line.strip():
             continue
         row = json.loads(line)
+        if row["category"] not in CATEGORIES:
+            raise DatasetError(f"{row['id']}: unknown category {row['category']!r} (line {n}); one of {CATEGORIES}.")
         evidence = []
         for ev in row["evidence"]:
             spans = locate(ev, texts)
@@ -103,7 +108,7 @@ def parse_questions(lines: list[str], texts: dict[str, str]) -> list[Question]:
             Question(
                 id=row["id"],
                 question=row["question"],
-                category=row["category"],
+                category=cast(Category, row["category"]),  # checked above
                 topic=row["topic"],
                 history=tuple(row["history"]),
                 expected=tuple(row["expected"]),
