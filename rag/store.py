@@ -19,11 +19,12 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, TypedDict, cast
+from typing import Any, cast
 
 import bm25s
 import faiss
 import numpy as np
+from typing_extensions import TypedDict  # pydantic (the retriever holds a LoadedIndex) needs it on Python < 3.12
 
 from rag.chunker import ChunkerConfig, ChunkerDict
 from rag.embedders import NamedEmbeddings
