@@ -1,8 +1,9 @@
-"""Build the index: python -m rag.ingest [PATH ...]
+"""Build the index: minsheng ingest [PATH ...] (alias: python -m rag.ingest).
 
-PATHs are .txt/.md files or folders of them (default: the project's corpus/).
+PATHs are .txt/.md files or folders of them (default: the settings' corpus_dir, ./corpus).
 Every file is read and checked before anything is written, and the new index is
 swapped in only when complete, so a bad file or Ctrl-C leaves the old one intact.
+The work is rag.indexing.ingest; settings options and errors: rag/cli.py.
 """
 
 from __future__ import annotations
@@ -12,28 +13,23 @@ import sys
 import time
 from pathlib import Path
 
-from rag.errors import RagError
+from rag.cli import alias
 from rag.indexing import ingest
 from rag.settings import Settings
 
+HELP = "build or update the index from .txt/.md files"
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rag.ingest", description="Build the 民生问答 index.")
-    parser.add_argument("paths", nargs="*", type=Path, help="source .txt/.md files or folders (default: corpus/)")
-    parser.add_argument("--index-dir", type=Path, help="where to write the index (default: index/default)")
-    parser.add_argument("--embedder", help="e5 (default), use, or st:<model name or local path>")
+
+def configure(parser: argparse.ArgumentParser, settings: argparse._ArgumentGroup) -> None:
+    parser.add_argument("paths", nargs="*", type=Path, help="source .txt/.md files or folders (default: --corpus-dir)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
 
-    overrides = {k: v for k, v in {"index_dir": args.index_dir, "embedder": args.embedder}.items() if v}
-    settings = Settings(**overrides)
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
     paths = args.paths or [settings.corpus_dir]
     started = time.perf_counter()
     try:
         manifest = ingest(paths, settings, show_progress=not args.quiet)
-    except RagError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("Interrupted: the previous index is unchanged.", file=sys.stderr)
         return 130
@@ -44,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         f"into {settings.index_dir} in {time.perf_counter() - started:.1f} s."
     )
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return alias("ingest", "python -m rag.ingest", argv)
 
 
 if __name__ == "__main__":
