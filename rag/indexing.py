@@ -17,10 +17,20 @@ from rag.errors import CorpusError
 from rag.loader import load_corpus
 from rag.settings import Settings
 from rag.store import Manifest, build_index
+from rag.types import Chunk
 
 
 def chunker_config(settings: Settings) -> ChunkerConfig:
     return ChunkerConfig(settings.chunk_sentences, settings.chunk_max_chars)
+
+
+def load_chunks(paths: list[Path], config: ChunkerConfig) -> tuple[list[Chunk], dict[str, str]]:
+    """The chunks of the given sources and each file's sha256; a CorpusError when there is nothing to index."""
+    paragraphs, hashes = load_corpus(paths)
+    chunks = chunk_paragraphs(paragraphs, config)
+    if not chunks:
+        raise CorpusError(f"No sentences to index in {', '.join(map(str, paths))}.")
+    return chunks, hashes
 
 
 def ingest(
@@ -30,11 +40,8 @@ def ingest(
     show_progress: bool = False,
 ) -> Manifest:
     """Load, chunk, embed and index the given sources; return the new manifest."""
-    paragraphs, hashes = load_corpus(paths)
     config = chunker_config(settings)
-    chunks = chunk_paragraphs(paragraphs, config)
-    if not chunks:
-        raise CorpusError(f"No sentences to index in {', '.join(map(str, paths))}.")
+    chunks, hashes = load_chunks(paths, config)
     embedder = embedder or make_embedder(settings.embedder, settings.num_threads)
     with tqdm(total=len(chunks), desc="Embedding", unit="chunk", disable=not show_progress, file=sys.stderr) as bar:
         return build_index(chunks, hashes, embedder, config, settings.index_dir, progress=bar.update)
