@@ -18,6 +18,8 @@ setup_python() {
     # this machine's pip config lists local package folders that may be absent: hide that noise only
     "$VENV/bin/pip" install --quiet --disable-pip-version-check -r requirements.txt -r requirements-test.txt \
       2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps -e . \
+      2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
     echo "$want" > "$stamp"
   fi
 }
@@ -43,12 +45,17 @@ case "$cmd" in
   test)
     setup_python
     setup_browser
+    "$VENV/bin/ruff" check . && "$VENV/bin/ruff" format --check .
     "$VENV/bin/python" -m rag.ingest --quiet
     "$VENV/bin/python" -m pytest "$@"
     # The eval gate: exits non-zero naming each metric below evals/thresholds.json.
     # Its report goes to a temporary folder (or $EVAL_REPORT_DIR, e.g. for CI artifacts),
     # so the committed evals/reports/default.* change only when someone regenerates them.
-    "$VENV/bin/python" -m evals --quiet --out "${EVAL_REPORT_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/minsheng-evals.XXXXXX")}"
+    out="${EVAL_REPORT_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/minsheng-evals.XXXXXX")}"
+    "$VENV/bin/python" -m evals --quiet --out "$out"
+    # The generalisation gate: blind questions about 16 other places' articles in one index
+    # (evals/suites.py); its bounds are in evals/thresholds-cities.json.
+    "$VENV/bin/python" -m evals --suite cities-test --quiet --out "$out"
     ;;
   *)
     echo "usage: ./run.sh app [--kiosk] [--port N] | ./run.sh test [pytest args]" >&2

@@ -17,12 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from rag.ingest import ingest  # noqa: E402
-from rag.pipeline import Pipeline  # noqa: E402
-from rag.settings import Settings  # noqa: E402
+from evals.dataset import QUESTIONS
+from rag.indexing import ingest
+from rag.pipeline import Pipeline
+from rag.settings import Settings
 
 
 def pct(values: list[float], p: float) -> float:
@@ -34,7 +32,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3, help="passes over the question set")
     args = parser.parse_args()
-    questions = [json.loads(line) for line in (ROOT / "evals" / "questions.jsonl").open(encoding="utf-8")]
+    questions = [json.loads(line) for line in QUESTIONS.open(encoding="utf-8")]
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(index_dir=Path(tmp) / "index")

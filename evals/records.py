@@ -60,5 +60,12 @@ class Record:
         return self.question.id
 
     @property
+    def replied(self) -> Reply:
+        """The reply, for metrics that apply only to answered records (a retrieval-only run has none)."""
+        if self.reply is None:
+            raise ValueError(f"{self.id}: no reply recorded (a retrieval-only run)")
+        return self.reply
+
+    @property
     def category(self) -> str:
         return self.question.category

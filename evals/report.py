@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -84,7 +85,7 @@ def _passage(p) -> dict:
     return {"text": p.text, "source": p.source, "start": p.start, "end": p.end}
 
 
-def record_dict(r: Record, failures: list[tuple[str, str]] = ()) -> dict:
+def record_dict(r: Record, failures: Sequence[tuple[str, str]] = ()) -> dict:
     q = r.question
     return {
         "id": q.id,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from tqdm import tqdm
@@ -58,7 +59,7 @@ def run_records(
 def run_suite(
     system: System,
     questions: list[Question],
-    uncovered: list[Occurrence] = (),
+    uncovered: Sequence[Occurrence] = (),
     answers: bool = True,
     progress: bool = True,
     metrics: tuple[Metric, ...] = ALL_METRICS,

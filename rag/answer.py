@@ -37,7 +37,7 @@ from rag.profile import Profile, derive
 from rag.question import Question, analyse, looks_like_followup, merge, split_parts
 from rag.retriever import HybridRetriever
 from rag.settings import Settings
-from rag.types import Answer, Citation, Hit
+from rag.types import Answer, Citation, Hit, Reason
 
 log = logging.getLogger(__name__)
 _PROVINCE_WIDE = re.compile(r"全省|本省|省里|咱省")
@@ -57,7 +57,7 @@ class Rephraser(Protocol):
 class Decision:
     facts: tuple[Fact, ...]
     support: float  # how well the chosen fact covers the question, 0..1
-    reason: str  # "answered" or why not
+    reason: Reason  # "answered" or why not
     head: float = 0.0  # how well the question names what the figure counts, 0..1
 
 
@@ -273,7 +273,7 @@ class Answerer:
             s = support(question, self.weights, extend_with_next_clause(cand.fact))
             if best is None or key(s, head) > key(best[1], best[2]):  # ties: the better-scored stays
                 best = (quoted, s, head)
-        return best
+        return best  # type: ignore[return-value]  # decide() passes at least one candidate
 
     def _more_facts(self, question: Question, chosen: list[Fact], rest: list[ScoredFact]) -> list[Fact]:
         """Further facts for a question asking two things (社区网格和农村网格各有多少个)."""

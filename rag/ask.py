@@ -1,9 +1,10 @@
-"""Ask from the command line.
+"""Ask from the command line: minsheng ask (alias: python -m rag.ask).
 
-python -m rag.ask "有多少家养老机构？"          an answer and its sources, for a person
-python -m rag.ask --json "有多少家养老机构？"   one JSON object
-python -m rag.ask --jsonl < questions.jsonl        one JSON answer per input line, models loaded once
-                                                   input lines: {"question": "...", "history": ["..."]}
+minsheng ask "有多少家养老机构？"          an answer and its sources, for a person
+minsheng ask --json "有多少家养老机构？"   one JSON object
+minsheng ask --jsonl < questions.jsonl        one JSON answer per input line, models loaded once
+                                              input lines: {"question": "...", "history": ["..."]}
+Settings options and errors: rag/cli.py.
 """
 
 from __future__ import annotations
@@ -11,10 +12,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING, TextIO
 
-from rag.errors import RagError
+from rag.cli import alias
+from rag.errors import UsageError
 from rag.settings import Settings
 from rag.types import Answer
+
+if TYPE_CHECKING:
+    from rag.pipeline import Pipeline
+
+HELP = "answer a question from the articles (or JSON lines from stdin with --jsonl)"
 
 
 def render(answer: Answer) -> str:
@@ -25,7 +33,7 @@ def render(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def _jsonl(pipeline, stdin, stdout) -> int:
+def _jsonl(pipeline: Pipeline, stdin: TextIO, stdout: TextIO) -> int:
     bad = 0
     for n, line in enumerate(stdin, start=1):
         if not line.strip():
@@ -47,29 +55,29 @@ def _jsonl(pipeline, stdin, stdout) -> int:
     return 1 if bad else 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rag.ask", description="Ask 民生问答 a question.")
+def configure(parser: argparse.ArgumentParser, settings: argparse._ArgumentGroup) -> None:
     parser.add_argument("question", nargs="?", help="the question (omit with --jsonl)")
     parser.add_argument("--history", action="append", default=[], help="an earlier question (repeatable, oldest first)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--json", action="store_true", help="print one JSON object")
     mode.add_argument("--jsonl", action="store_true", help="read JSON lines from stdin, write JSON lines")
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
     if not args.jsonl and args.question is None:
-        parser.error("give a question, or --jsonl to read questions from stdin")
+        raise UsageError("give a question, or --jsonl to read questions from stdin")
+    from rag.pipeline import Pipeline  # heavy: imported only once the arguments are valid
 
-    try:
-        from rag.pipeline import Pipeline  # heavy: imported only once the arguments are valid
-
-        pipeline = Pipeline.load(Settings())
-    except RagError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    pipeline = Pipeline.load(settings)
     if args.jsonl:
         return _jsonl(pipeline, sys.stdin, sys.stdout)
     answer = pipeline.ask(args.question, args.history)
     print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else render(answer))
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return alias("ask", "python -m rag.ask", argv)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
+
 from rag.places import gazetteer
 from rag.types import Chunk, Paragraph
 
@@ -21,12 +23,19 @@ _SENTENCE = re.compile(r"[^。！？!?；;]*(?:[。！？!?；;]+[”’」』�
 _COMMA = re.compile(r"(?<!\d)[，,](?!\d)|(?<=\D)[，,]")
 
 
+class ChunkerDict(TypedDict):
+    """A ChunkerConfig as the index manifest records it."""
+
+    sentences_per_chunk: int
+    max_chars: int
+
+
 @dataclass(frozen=True)
 class ChunkerConfig:
     sentences_per_chunk: int = 1
     max_chars: int = 200
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> ChunkerDict:
         return {"sentences_per_chunk": self.sentences_per_chunk, "max_chars": self.max_chars}
 
 

@@ -1,14 +1,21 @@
-"""Embedding backends behind LangChain's Embeddings interface.
+"""Embedding backends behind LangChain's Embeddings interface, chosen by name from a registry.
 
 All return L2-normalised float32 vectors, so inner product = cosine everywhere.
 Every backend loads weights that ship inside an installed package or a local
 folder: nothing is downloaded at run time. sentence-transformers (and torch) are
 imported only when that backend is chosen, because importing torch costs ~10 s.
+
+`make_embedder("e5")` looks the name up in EMBEDDERS; a name ending in ":" is a
+prefix whose rest is the factory's argument (`st:<model>`). A new backend is one
+`register_embedder(...)` call, the way the built-ins below register.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -136,14 +143,75 @@ def _resolve_bundled(model: str) -> str:
     return model
 
 
+class HashEmbeddings(NamedEmbeddings):
+    """Hashed character n-grams, numpy only: deterministic, instant, no model to load.
+
+    Each 1- and 2-character n-gram of the lower-cased text adds +-1 to one of `dim` buckets
+    (blake2b, so the same in every process). Texts sharing characters get near vectors and
+    nothing more: 养老院 is near 养老机构 through 养老 only. For the fast tests and smoke runs
+    (MINSHENG_EMBEDDER=hash), not for residents.
+    """
+
+    def __init__(self, dim: int = 256, ngrams: tuple[int, ...] = (1, 2)):
+        self.dim = dim
+        self.ngrams = ngrams
+        self.name = f"hash-char-{'-'.join(map(str, ngrams))}gram/{dim}"
+
+    def _vector(self, text: str) -> np.ndarray:
+        vector = np.zeros(self.dim, dtype=np.float32)
+        text = "".join(text.lower().split())
+        for n in self.ngrams:
+            for i in range(len(text) - n + 1):
+                digest = hashlib.blake2b(text[i : i + n].encode("utf-8"), digest_size=8).digest()
+                bucket = int.from_bytes(digest, "little")
+                vector[bucket % self.dim] += 1.0 if bucket >> 63 else -1.0
+        return vector
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        return _normalise(np.stack([self._vector(t) for t in texts])).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+# (argument after the prefix, "" for a plain name; num_threads) -> the embedder
+EmbedderFactory = Callable[[str, int], NamedEmbeddings]
+
+
+@dataclass(frozen=True)
+class EmbedderBackend:
+    name: str  # "e5", or a prefix ending in ":" ("st:")
+    factory: EmbedderFactory
+    usage: str  # how to name it in settings, for error messages and --help
+
+
+EMBEDDERS: dict[str, EmbedderBackend] = {}
+
+
+def register_embedder(name: str, factory: EmbedderFactory, usage: str = "") -> None:
+    """Make `name` (or, ending in ":", every `name<argument>`) choosable in Settings.embedder."""
+    EMBEDDERS[name] = EmbedderBackend(name, factory, usage or name)
+
+
+def embedder_usage() -> str:
+    """The choosable embedders, for messages: 'e5' (default), 'use', 'hash', 'st:<model name or local path>'."""
+    return ", ".join(f"'{b.usage}'" + (" (default)" if b.name == "e5" else "") for b in EMBEDDERS.values())
+
+
 def make_embedder(spec: str, num_threads: int = 2) -> NamedEmbeddings:
-    """Build the embedder a settings string names: "e5", "use" or "st:<name or path>"."""
-    if spec == "e5":
-        return E5Embeddings(num_threads)
-    if spec == "use":
-        return USEEmbeddings(num_threads)
-    if spec.startswith(ST_PREFIX) and len(spec) > len(ST_PREFIX):
-        return SentenceTransformerEmbeddings(spec[len(ST_PREFIX) :], num_threads)
-    raise ModelUnavailableError(
-        f"Unknown embedder {spec!r}. Use 'e5' (default), 'use', or 'st:<model name or local path>'."
-    )
+    """Build the embedder a settings string names, e.g. "e5", "use", "hash" or "st:<name or path>"."""
+    name, colon, argument = spec.partition(":")
+    backend = EMBEDDERS.get(name + colon)
+    if backend is None or (colon and not argument):
+        raise ModelUnavailableError(f"Unknown embedder {spec!r}. Use one of: {embedder_usage()}.")
+    return backend.factory(argument, num_threads)
+
+
+register_embedder("e5", lambda _, threads: E5Embeddings(threads))
+register_embedder("use", lambda _, threads: USEEmbeddings(threads))
+register_embedder("hash", lambda _, threads: HashEmbeddings())
+register_embedder(
+    ST_PREFIX, lambda model, threads: SentenceTransformerEmbeddings(model, threads), "st:<model name or local path>"
+)

@@ -27,3 +27,15 @@ class IndexCorruptError(RagError):
 
 class ModelUnavailableError(RagError):
     """An embedding model cannot be loaded (not installed, or not available offline)."""
+
+
+class SettingsError(RagError):
+    """A setting (an option, a MINSHENG_* variable) has a value that cannot work."""
+
+
+class UsageError(RagError):
+    """A command line that asks for something impossible (e.g. no question to answer)."""
+
+
+class ServerError(RagError):
+    """The web server cannot start (e.g. the port is taken)."""

@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 import jieba
 import jieba.posseg as pseg
 
+from rag.constants import HOTLINE
 from rag.figures import Figure, extract_figures, is_date, same_value
 from rag.question import Question, unit_fits
 from rag.types import Chunk, Hit
 
-HOTLINE = "12345"
 _CLAUSE_END = re.compile(r"[，,；;：:]")
 # A sentence's opening clause that scopes all its figures in time or place.
 _SCOPE = re.compile(r"截至|截止|目前|以来|期间|年来|今年|去年|\d{4}年|数据显示")

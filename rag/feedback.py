@@ -80,7 +80,7 @@ class FeedbackStore:
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
-            return int(cursor.lastrowid)
+            return int(cursor.lastrowid or 0)  # an INSERT always sets it
 
     def all(self) -> list[dict[str, Any]]:
         """Every stored rating, oldest first, citations decoded."""

@@ -30,6 +30,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from rag.constants import HOTLINE
+
 __all__ = [
     "Figure",
     "contains_figure",
@@ -108,6 +110,7 @@ def _parse_big(s: str) -> float | None:
         if ch in s:
             head, _, tail = s.rpartition(ch)
             h = _parse_big(head) if head else 1.0  # bare 万 = 10000, as in 超万名
+            t: float | None
             if len(tail) == 1 and (tail.isdigit() or tail in _CN_DIGIT):
                 t = _digit(tail) * mag / 10  # colloquial 3万5 / 一万二
             else:
@@ -138,10 +141,11 @@ def parse_number(s: str) -> float | None:
     if "点" in s:  # Chinese decimal point: 三点五万 = 3.5 * 1e4
         m = re.fullmatch(r"(.+?)点([零〇一二三四五六七八九]+)([万亿]*)", s)
         whole = _parse_big(m.group(1)) if m else None
-        if whole is None:
+        if m is None or whole is None:
             return None
         frac = float("0." + "".join(str(_CN_DIGIT[c]) for c in m.group(2)))
-        return _tidy((whole + frac) * math.prod(_BIG_MAG[c] for c in m.group(3)) * scale)
+        magnitude = math.prod((_BIG_MAG[c] for c in m.group(3)), start=1.0)
+        return _tidy((whole + frac) * magnitude * scale)
     v = _parse_big(s)
     return None if v is None else _tidy(v * scale)
 
@@ -282,7 +286,7 @@ def contains_figure(text: str, fig: Figure | str, *, strict_qualifier: bool = Fa
     return all(any(same_value(h, want, strict_qualifier=strict_qualifier) for h in have) for want in _as_figures(fig))
 
 
-def unsupported_figures(answer: str, sources: list[str], *, allow: tuple[str, ...] = ("12345",)) -> list[Figure]:
+def unsupported_figures(answer: str, sources: list[str], *, allow: tuple[str, ...] = (HOTLINE,)) -> list[Figure]:
     """The figures of `answer` that no source states: what the figure guard rejects.
 
     Figures written as an `allow` entry (the 12345 hotline) always pass; so does

@@ -1,8 +1,9 @@
-"""Build the index: python -m rag.ingest [PATH ...]
+"""Build the index: minsheng ingest [PATH ...] (alias: python -m rag.ingest).
 
-PATHs are .txt/.md files or folders of them (default: the project's corpus/).
+PATHs are .txt/.md files or folders of them (default: the settings' corpus_dir, ./corpus).
 Every file is read and checked before anything is written, and the new index is
 swapped in only when complete, so a bad file or Ctrl-C leaves the old one intact.
+The work is rag.indexing.ingest; settings options and errors: rag/cli.py.
 """
 
 from __future__ import annotations
@@ -12,54 +13,23 @@ import sys
 import time
 from pathlib import Path
 
-from tqdm import tqdm
-
-from rag.chunker import ChunkerConfig, chunk_paragraphs
-from rag.embedders import NamedEmbeddings, make_embedder
-from rag.errors import CorpusError, RagError
-from rag.loader import load_corpus
+from rag.cli import alias
+from rag.indexing import ingest
 from rag.settings import Settings
-from rag.store import build_index
+
+HELP = "build or update the index from .txt/.md files"
 
 
-def chunker_config(settings: Settings) -> ChunkerConfig:
-    return ChunkerConfig(settings.chunk_sentences, settings.chunk_max_chars)
-
-
-def ingest(
-    paths: list[Path],
-    settings: Settings,
-    embedder: NamedEmbeddings | None = None,
-    show_progress: bool = False,
-) -> dict:
-    """Load, chunk, embed and index the given sources; return the new manifest."""
-    paragraphs, hashes = load_corpus(paths)
-    config = chunker_config(settings)
-    chunks = chunk_paragraphs(paragraphs, config)
-    if not chunks:
-        raise CorpusError(f"No sentences to index in {', '.join(map(str, paths))}.")
-    embedder = embedder or make_embedder(settings.embedder, settings.num_threads)
-    with tqdm(total=len(chunks), desc="Embedding", unit="chunk", disable=not show_progress, file=sys.stderr) as bar:
-        return build_index(chunks, hashes, embedder, config, settings.index_dir, progress=bar.update)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rag.ingest", description="Build the 民生问答 index.")
-    parser.add_argument("paths", nargs="*", type=Path, help="source .txt/.md files or folders (default: corpus/)")
-    parser.add_argument("--index-dir", type=Path, help="where to write the index (default: index/default)")
-    parser.add_argument("--embedder", help="e5 (default), use, or st:<model name or local path>")
+def configure(parser: argparse.ArgumentParser, settings: argparse._ArgumentGroup) -> None:
+    parser.add_argument("paths", nargs="*", type=Path, help="source .txt/.md files or folders (default: --corpus-dir)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
 
-    overrides = {k: v for k, v in {"index_dir": args.index_dir, "embedder": args.embedder}.items() if v}
-    settings = Settings(**overrides)
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
     paths = args.paths or [settings.corpus_dir]
     started = time.perf_counter()
     try:
         manifest = ingest(paths, settings, show_progress=not args.quiet)
-    except RagError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("Interrupted: the previous index is unchanged.", file=sys.stderr)
         return 130
@@ -70,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         f"into {settings.index_dir} in {time.perf_counter() - started:.1f} s."
     )
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return alias("ingest", "python -m rag.ingest", argv)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import logging
 import re
 from typing import TYPE_CHECKING
 
-from rag.facts import HOTLINE
+from rag.constants import HOTLINE, MARKER
 from rag.figures import Figure, extract_figures, same_value
 from rag.settings import Settings
 from rag.types import Answer
@@ -41,7 +41,6 @@ SYSTEM_PROMPT = """你是民生问答助手的润色环节。你只把给出的�
 4. 不添加原回答之外的任何数字，不给建议，不使用引用资料以外的知识。
 5. 只输出改写后的回答本身，不要解释，不要寒暄。"""
 
-_MARKER = re.compile(r"\[(\d+)\]")
 _THINK = re.compile(r"<think>.*?</think>", re.S)  # reasoning models served raw (Qwen3, DeepSeek-R1)
 
 
@@ -74,7 +73,7 @@ def keeps_answer(text: str, answer: Answer) -> bool:
         return False
     if not all(_is_hotline(s) or any(same_value(s, w, strict_qualifier=True) for w in wanted) for s in stated):
         return False
-    return set(_MARKER.findall(text)) == set(_MARKER.findall(answer.text))
+    return set(MARKER.findall(text)) == set(MARKER.findall(answer.text))
 
 
 class LLMRephraser:

@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from rag.answer import Answerer
 from rag.embedders import NamedEmbeddings, make_embedder
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
-from rag.ingest import chunker_config, ingest
+from rag.indexing import chunker_config, ingest, load_chunks
 from rag.llm import make_rephraser
 from rag.loader import load_corpus
 from rag.profile import Profile, load_profile
 from rag.retriever import HybridRetriever
 from rag.settings import Settings
-from rag.store import LoadedIndex, is_stale, load_index, read_manifest
+from rag.store import LoadedIndex, index_in_memory, is_stale, load_index, read_manifest
 from rag.types import Answer
 
 
-def ensure_index(settings: Settings, embedder: NamedEmbeddings, say=print) -> LoadedIndex:
+def ensure_index(settings: Settings, embedder: NamedEmbeddings, say: Callable[[str], object] = print) -> LoadedIndex:
     """Load the index, building it first when it is missing, stale, or built by another embedder.
 
     A damaged index is rebuilt too: the corpus is the source of truth, the index only a cache.
@@ -60,11 +62,29 @@ class Pipeline:
         return self.answerer.profile
 
     @classmethod
-    def load(cls, settings: Settings | None = None, say=None) -> Pipeline:
+    def load(cls, settings: Settings | None = None, say: Callable[[str], object] | None = None) -> Pipeline:
+        """The pipeline the settings describe, over the index on disk (built first if missing or stale)."""
         settings = settings or Settings()
         say = say or (lambda msg: print(msg, file=sys.stderr))
         embedder = make_embedder(settings.embedder, settings.num_threads)
-        index = ensure_index(settings, embedder, say)
+        pipeline = cls.over(settings, embedder, ensure_index(settings, embedder, say))
+        # pays jieba's dictionary load now, not on a resident's first question
+        pipeline.ask(pipeline.profile.example or "有多少家养老机构？")
+        return pipeline
+
+    @classmethod
+    def in_memory(cls, settings: Settings | None = None, paths: list[Path] | None = None) -> Pipeline:
+        """The same pipeline over an index built in memory from `paths` (default: the corpus), never
+        written: for tests and one-off runs (with MINSHENG_EMBEDDER=hash, no model is loaded)."""
+        settings = settings or Settings()
+        embedder = make_embedder(settings.embedder, settings.num_threads)
+        config = chunker_config(settings)
+        chunks, hashes = load_chunks(paths or [settings.corpus_dir], config)
+        return cls.over(settings, embedder, index_in_memory(chunks, embedder, config, hashes))
+
+    @classmethod
+    def over(cls, settings: Settings, embedder: NamedEmbeddings, index: LoadedIndex) -> Pipeline:
+        """Retriever and answerer wired over a loaded index."""
         retriever = HybridRetriever(
             index=index,
             embedder=embedder,
@@ -76,10 +96,7 @@ class Pipeline:
         profile = load_profile(settings.corpus_dir, index.chunks)
         rephraser = make_rephraser(settings)  # None: extractive only
         answerer = Answerer.build(retriever, settings, rephraser=rephraser, profile=profile)
-        pipeline = cls(settings, embedder, index, retriever, answerer)
-        # pays jieba's dictionary load now, not on a resident's first question
-        pipeline.ask(profile.example or "有多少家养老机构？")
-        return pipeline
+        return cls(settings, embedder, index, retriever, answerer)
 
     def ask(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Answer:
         return self.answerer.answer(question, list(history))

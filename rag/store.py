@@ -19,12 +19,14 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import bm25s
 import faiss
 import numpy as np
+from typing_extensions import TypedDict  # pydantic (the retriever holds a LoadedIndex) needs it on Python < 3.12
 
-from rag.chunker import ChunkerConfig
+from rag.chunker import ChunkerConfig, ChunkerDict
 from rag.embedders import NamedEmbeddings
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from rag.tokens import TOKENIZER_NAME, tokenize
@@ -37,12 +39,41 @@ DENSE = "dense.faiss"
 BM25_DIR = "bm25"
 
 
+class EmbedderInfo(TypedDict):
+    name: str
+    dim: int
+
+
+class CorpusInfo(TypedDict):
+    files: dict[str, str]  # file name -> sha256 of its bytes
+
+
+class Counts(TypedDict):
+    chunks: int
+    files: int
+    embedded: int  # vectors computed in this build
+    reused: int  # vectors taken from the previous index
+
+
+class Manifest(TypedDict):
+    """manifest.json: what built the index, so a mismatch fails loudly and a stale index is rebuilt."""
+
+    format_version: int
+    embedder: EmbedderInfo
+    chunker: ChunkerDict
+    tokenizer: str
+    corpus: CorpusInfo
+    counts: Counts
+    built_at: str
+    build_seconds: float
+
+
 @dataclass
 class LoadedIndex:
-    """Everything retrieval needs, loaded once."""
+    """Everything retrieval needs, loaded once (path is None for an index built in memory)."""
 
-    path: Path
-    manifest: dict
+    path: Path | None
+    manifest: Manifest
     chunks: list[Chunk]
     dense: faiss.Index
     bm25: bm25s.BM25
@@ -52,32 +83,18 @@ def rebuild_hint(index_dir: Path) -> str:
     return f"Rebuild it with: python -m rag.ingest --index-dir {index_dir}"
 
 
-def corpus_fingerprint(hashes: dict[str, str]) -> dict:
+def corpus_fingerprint(hashes: dict[str, str]) -> CorpusInfo:
     return {"files": dict(sorted(hashes.items()))}
 
 
-def build_index(
+def _embed(
     chunks: list[Chunk],
-    corpus_hashes: dict[str, str],
     embedder: NamedEmbeddings,
-    chunker: ChunkerConfig,
-    index_dir: Path,
-    progress: Callable[[int], None] | None = None,
-    batch_size: int = 16,
-) -> dict:
-    """Embed and index the chunks, write them to index_dir atomically; return the manifest.
-
-    Vectors of chunks already in the previous index (same id, same embedder) are reused,
-    so editing one paragraph re-embeds only its sentences.
-    """
-    started = time.perf_counter()
-    index_dir = Path(index_dir)
-    if index_dir.exists() and any(index_dir.iterdir()) and not (index_dir / MANIFEST).exists():
-        raise IndexCorruptError(
-            f"{index_dir} exists and is not an index (no {MANIFEST}); refusing to replace it. "
-            "Choose an empty or new folder with --index-dir."
-        )
-    reused = _previous_vectors(index_dir, embedder)
+    reused: dict[str, np.ndarray],
+    progress: Callable[[int], None] | None,
+    batch_size: int,
+) -> tuple[np.ndarray, int]:
+    """The chunks' vectors, reusing those whose embedded text is in `reused`; and how many were computed."""
     vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
     # keyed by what was embedded (heading + sentence), so a renamed heading re-embeds its sentences
     todo = [i for i, c in enumerate(chunks) if c.retrieval_text() not in reused]
@@ -91,13 +108,26 @@ def build_index(
         vectors[batch] = embedder.embed_passages([chunks[i].retrieval_text() for i in batch])
         if progress:
             progress(len(batch))
+    return vectors, len(todo)
 
-    dense = faiss.IndexFlatIP(embedder.dim)
+
+def _search_indexes(chunks: list[Chunk], vectors: np.ndarray, dim: int) -> tuple[faiss.Index, bm25s.BM25]:
+    dense = faiss.IndexFlatIP(dim)
     dense.add(vectors)
     bm25 = bm25s.BM25()
     bm25.index([tokenize(c.retrieval_text()) or [""] for c in chunks], show_progress=False)
+    return dense, bm25
 
-    manifest = {
+
+def _manifest(
+    chunks: list[Chunk],
+    corpus_hashes: dict[str, str],
+    embedder: NamedEmbeddings,
+    chunker: ChunkerConfig,
+    embedded: int,
+    started: float,
+) -> Manifest:
+    return {
         "format_version": FORMAT_VERSION,
         "embedder": {"name": embedder.name, "dim": embedder.dim},
         "chunker": chunker.as_dict(),
@@ -106,12 +136,53 @@ def build_index(
         "counts": {
             "chunks": len(chunks),
             "files": len(corpus_hashes),
-            "embedded": len(todo),
-            "reused": len(chunks) - len(todo),
+            "embedded": embedded,
+            "reused": len(chunks) - embedded,
         },
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "build_seconds": round(time.perf_counter() - started, 2),
     }
+
+
+def index_in_memory(
+    chunks: list[Chunk],
+    embedder: NamedEmbeddings,
+    chunker: ChunkerConfig | None = None,
+    corpus_hashes: dict[str, str] | None = None,
+    batch_size: int = 16,
+) -> LoadedIndex:
+    """The same index build_index writes, kept in memory only (path None): for tests and one-off runs."""
+    started = time.perf_counter()
+    vectors, embedded = _embed(chunks, embedder, {}, None, batch_size)
+    dense, bm25 = _search_indexes(chunks, vectors, embedder.dim)
+    manifest = _manifest(chunks, corpus_hashes or {}, embedder, chunker or ChunkerConfig(), embedded, started)
+    return LoadedIndex(None, manifest, list(chunks), dense, bm25)
+
+
+def build_index(
+    chunks: list[Chunk],
+    corpus_hashes: dict[str, str],
+    embedder: NamedEmbeddings,
+    chunker: ChunkerConfig,
+    index_dir: Path,
+    progress: Callable[[int], None] | None = None,
+    batch_size: int = 16,
+) -> Manifest:
+    """Embed and index the chunks, write them to index_dir atomically; return the manifest.
+
+    Vectors of chunks already in the previous index (same id, same embedder) are reused,
+    so editing one paragraph re-embeds only its sentences.
+    """
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    if index_dir.exists() and any(index_dir.iterdir()) and not (index_dir / MANIFEST).exists():
+        raise IndexCorruptError(
+            f"{index_dir} exists and is not an index (no {MANIFEST}); refusing to replace it. "
+            "Choose an empty or new folder with --index-dir."
+        )
+    vectors, embedded = _embed(chunks, embedder, _previous_vectors(index_dir, embedder), progress, batch_size)
+    dense, bm25 = _search_indexes(chunks, vectors, embedder.dim)
+    manifest = _manifest(chunks, corpus_hashes, embedder, chunker, embedded, started)
 
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = index_dir.parent / f".building-{index_dir.name}-{os.getpid()}"
@@ -153,29 +224,60 @@ def _previous_vectors(index_dir: Path, embedder: NamedEmbeddings) -> dict[str, n
     return {c.retrieval_text(): old.dense.reconstruct(i) for i, c in enumerate(old.chunks)}
 
 
-def read_manifest(index_dir: Path) -> dict:
+def read_manifest(index_dir: Path) -> Manifest:
+    """The manifest of the index at index_dir, checked: missing, unreadable, of another format or
+    missing a field, it raises (IndexMissingError, IndexCorruptError, IndexMismatchError)."""
     path = Path(index_dir) / MANIFEST
     if not path.exists():
         raise IndexMissingError(f"No index at {index_dir}. {rebuild_hint(index_dir)}")
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise IndexCorruptError(f"The index manifest {path} is unreadable ({exc}). {rebuild_hint(index_dir)}") from exc
-    if not isinstance(manifest, dict):
+    if not isinstance(data, dict):
         raise IndexCorruptError(f"The index manifest {path} is not a JSON object. {rebuild_hint(index_dir)}")
-    return manifest
+    if data.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"The index at {index_dir} has format {data.get('format_version')!r}; this code reads "
+            f"format {FORMAT_VERSION}. {rebuild_hint(index_dir)}"
+        )
+    if bad := _bad_manifest_fields(data):
+        raise IndexCorruptError(
+            f"The index manifest {path} lacks or garbles {', '.join(bad)}. {rebuild_hint(index_dir)}"
+        )
+    return cast(Manifest, data)  # checked field by field above
+
+
+# The manifest's fields and their JSON types (nested ones as "parent.child").
+_MANIFEST_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "embedder": dict,
+    "embedder.name": str,
+    "embedder.dim": int,
+    "chunker": dict,
+    "tokenizer": str,
+    "corpus": dict,
+    "corpus.files": dict,
+    "counts": dict,
+}
+
+
+def _bad_manifest_fields(data: dict[str, Any]) -> list[str]:
+    bad = []
+    for name, kind in _MANIFEST_FIELDS.items():
+        parent, _, child = name.partition(".")
+        value = data.get(parent)
+        if child:
+            value = value.get(child) if isinstance(value, dict) else None
+        if not isinstance(value, kind):
+            bad.append(name)
+    return bad
 
 
 def load_index(index_dir: Path, embedder_name: str, embedder_dim: int | None = None) -> LoadedIndex:
     """Load an index, refusing one built by another format or embedder."""
     index_dir = Path(index_dir)
     manifest = read_manifest(index_dir)
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexMismatchError(
-            f"The index at {index_dir} has format {manifest.get('format_version')!r}; this code reads "
-            f"format {FORMAT_VERSION}. {rebuild_hint(index_dir)}"
-        )
-    built_by = manifest.get("embedder", {}).get("name")
+    built_by = manifest["embedder"]["name"]
     if built_by != embedder_name:
         raise IndexMismatchError(
             f"The index at {index_dir} was built with embedder {built_by!r}, but the configured embedder is "
@@ -205,10 +307,10 @@ def chunk_from_json(line: str) -> Chunk:
     return Chunk(**data)
 
 
-def is_stale(manifest: dict, corpus_hashes: dict[str, str], chunker: ChunkerConfig) -> bool:
+def is_stale(manifest: Manifest, corpus_hashes: dict[str, str], chunker: ChunkerConfig) -> bool:
     """True when the corpus, the chunker settings or the tokenizer changed since the index was built."""
     return (
-        manifest.get("corpus") != corpus_fingerprint(corpus_hashes)
-        or manifest.get("chunker") != chunker.as_dict()
-        or manifest.get("tokenizer") != TOKENIZER_NAME
+        manifest["corpus"] != corpus_fingerprint(corpus_hashes)
+        or manifest["chunker"] != chunker.as_dict()
+        or manifest["tokenizer"] != TOKENIZER_NAME
     )

@@ -26,6 +26,23 @@ class ArticleMeta:
         return int(self.date[:4]) if self.date[:4].isdigit() else None
 
 
+# Why an answer is what it is (Answer.reason, machine-readable; the page and the evals read it).
+Reason = Literal[
+    "answered",  # a grounded, cited answer
+    "greeting",  # a greeting or thanks, answered with what the assistant covers
+    "empty",  # bad input: nothing asked
+    "too_long",  # bad input: over max_question_chars
+    "personal_data",  # the question carries a phone or ID number; declined without searching
+    "no_evidence",  # no passage supports an answer
+    "other_subject",  # the passages' figures count something the question does not name
+    "other_year",  # the passages are about another year
+    "future",  # asks about the future; the articles report what was done
+    "procedure",  # asks where/how/when to apply; the articles have no such details
+    "guard_blocked",  # the figure guard withheld an answer stating an unsupported figure
+    "error",  # the service failed (the page's fallback answer)
+]
+
+
 @dataclass(frozen=True)
 class Paragraph:
     """One non-empty line of a source file, placed in its article and section."""
@@ -107,7 +124,7 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     refused: bool = False
     figures: tuple[str, ...] = ()  # every figure the answer states, as written
-    reason: str = ""  # machine-readable: "answered", "no_evidence", "empty", "personal_data", ...
+    reason: Reason = "answered"
     rewritten_question: str = ""  # the standalone question after follow-up resolution
     backend: str = "extractive"
     latency_ms: float = 0.0

@@ -23,6 +23,8 @@ from typing import Any
 
 import gradio as gr
 
+from rag.constants import HOTLINE
+from rag.constants import MARKER as _MARKER
 from rag.errors import RagError
 from rag.feedback import RATINGS, FeedbackStore
 from rag.privacy import find_personal_data, mask_personal_data
@@ -32,7 +34,6 @@ from rag.types import Answer
 
 log = logging.getLogger(__name__)
 
-HOTLINE = "12345"
 
 # Answer.reason values: bad input is declined without sending the resident to the hotline.
 _NOT_A_REFUSAL_OF_EVIDENCE = {"empty", "too_long"}
@@ -44,7 +45,6 @@ _PREVIEW_CHARS = 120  # how much of an over-long question is echoed on screen
 # Rendering: answer dict -> HTML. Pure functions.
 
 _esc = html.escape
-_MARKER = re.compile(r"\[(\d+)\]")
 
 
 def _occurrences(text: str, needles) -> list[tuple[int, int]]:
@@ -494,7 +494,9 @@ def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
                         examples += [gr.Button(q, elem_classes="ms-example") for q in questions]
                     topic_groups.append(group)
 
-        turn = dict(fn=service.on_ask, outputs=[chat, session, box, feedback_row, status], api_visibility="private")
+        turn: dict = dict(
+            fn=service.on_ask, outputs=[chat, session, box, feedback_row, status], api_visibility="private"
+        )
         box.submit(inputs=[box, session], **turn)
         send.click(inputs=[box, session], **turn)
         for i, button in enumerate(topic_buttons):
@@ -513,7 +515,7 @@ def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
                 outputs=[status, session],
                 api_visibility="private",
             )
-        reset = dict(
+        reset: dict = dict(
             fn=service.on_reset,
             inputs=[session],
             outputs=[chat, session, box, feedback_row, status],

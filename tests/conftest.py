@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from rag.embedders import NamedEmbeddings, make_embedder
-from rag.ingest import ingest
+from rag.indexing import ingest
 from rag.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

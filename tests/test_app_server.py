@@ -129,9 +129,10 @@ def test_app_main_starts_on_the_given_port_and_answers(pipeline, no_block, monke
 def test_app_reports_a_bad_corpus_plainly(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("MINSHENG_CORPUS_DIR", str(tmp_path / "missing"))
     monkeypatch.setenv("MINSHENG_INDEX_DIR", str(tmp_path / "index"))
-    assert app.main(["--port", str(free_port())]) == 1
+    assert app.main(["--port", str(free_port())]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("Cannot start") and str(tmp_path / "missing") in err and "Traceback" not in err
+    assert err.startswith("error: ") and str(tmp_path / "missing") in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_app_reports_a_taken_port_plainly(pipeline, no_block, monkeypatch, tmp_path, capsys):
@@ -140,9 +141,9 @@ def test_app_reports_a_taken_port_plainly(pipeline, no_block, monkeypatch, tmp_p
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        assert app.main(["--port", str(taken.getsockname()[1])]) == 1
+        assert app.main(["--port", str(taken.getsockname()[1])]) == 2
     out, err = capsys.readouterr()
-    assert err.startswith("Cannot start the server") and "http://" not in out
+    assert err.startswith("error: Cannot start the server") and "http://" not in out
     assert no_block == []  # never reached block_thread
 
 

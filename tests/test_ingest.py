@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from conftest import CORPUS_DIR, CORPUS_FILE, ROOT, StubEmbeddings, snapshot
 
-import rag.ingest
+from rag.embedders import EMBEDDERS, EmbedderBackend
 from rag.ingest import main
 from rag.store import read_manifest
 
@@ -179,9 +179,9 @@ def test_unknown_embedder_is_a_plain_error(index_copy, capsys):
 
 def test_ctrl_c_during_embedding_exits_130_and_keeps_the_index(index_copy, monkeypatch, capsys):
     stub = StubEmbeddings(dim=384, fail_on_call=2)
-    monkeypatch.setattr(rag.ingest, "make_embedder", lambda spec, threads: stub)
+    monkeypatch.setitem(EMBEDDERS, "stub", EmbedderBackend("stub", lambda _, threads: stub, "stub"))
     before = snapshot(index_copy)
-    assert main([str(CORPUS_DIR), "--index-dir", str(index_copy), "--quiet"]) == 130
+    assert main([str(CORPUS_DIR), "--index-dir", str(index_copy), "--embedder", "stub", "--quiet"]) == 130
     assert stub.calls == 2
     assert "previous index is unchanged" in capsys.readouterr().err
     assert snapshot(index_copy) == before

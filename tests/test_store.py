@@ -20,7 +20,7 @@ from conftest import CORPUS_DIR, CORPUS_FILE, StubEmbeddings, index_settings, sn
 import rag.store
 from rag.chunker import ChunkerConfig, chunk_paragraphs
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, RagError
-from rag.ingest import ingest
+from rag.indexing import ingest
 from rag.loader import load_corpus
 from rag.store import FORMAT_VERSION, build_index, is_stale, load_index, read_manifest
 from rag.tokens import TOKENIZER_NAME
