@@ -196,7 +196,12 @@ class Answerer:
     def _uncovered(self, question: Question) -> tuple[str, ...]:
         """The places asked about when no article covers any of them, else ()."""
         places = self.places_of(question)
-        return places if places and not any(p in self.place_ids for p in places) else ()
+        g = gazetteer()
+        # covered: a place an article is about, or its province (全省 in a city's article);
+        # a place a sentence merely lists (苏州、无锡、南京) is not covered by that article
+        covered = set(self.profile.covered_places)
+        covered |= {p.province for name in self.profile.covered_places if (p := g.get(name)) and p.province}
+        return places if places and not any(p in covered for p in places) else ()
 
     def allowed(self, question: Question) -> frozenset[int] | None:
         """The chunk positions that may answer: of the asked place and year (None: all)."""
