@@ -112,7 +112,8 @@ def command_parser(name: str, prog: str, parser: argparse.ArgumentParser | None 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="minsheng", description="民生问答: grounded answers about Zhengzhou's public services."
+        prog="minsheng",
+        description="民生问答: grounded answers about a city's public services, from its official articles.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:

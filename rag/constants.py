@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-# The Zhengzhou citizen service hotline: the one figure an answer may state without a source.
+# The citizen service hotline (12345 in every Chinese city): the one figure an answer may state without a source.
 HOTLINE = "12345"
 
 # A citation marker in an answer's text: "[1]", "[2]" ... (group 1: the number).
