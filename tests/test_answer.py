@@ -169,6 +169,7 @@ def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess
     )
 
 
+@pytest.mark.model
 def test_cli_json_has_answer_refused_and_citations():
     proc = run_cli("--json", "郑州有多少家养老机构？")
     assert proc.returncode == 0, proc.stderr
@@ -178,6 +179,7 @@ def test_cli_json_has_answer_refused_and_citations():
     assert out["citations"] and all(isinstance(c["text"], str) for c in out["citations"])
 
 
+@pytest.mark.model
 def test_cli_jsonl_answers_in_order_with_history_and_survives_a_bad_line():
     lines = [
         {"question": "郑州划分了多少个社区网格？"},
@@ -197,6 +199,7 @@ def test_cli_jsonl_answers_in_order_with_history_and_survives_a_bad_line():
     assert proc.returncode == 1  # a bad line is reported in the exit code too
 
 
+@pytest.mark.model
 def test_cli_person_readable_output_lists_sources():
     proc = run_cli("郑州有多少个助餐点？")
     assert proc.returncode == 0

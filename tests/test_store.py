@@ -253,16 +253,18 @@ def test_building_over_a_folder_that_is_not_an_index_is_refused(tmp_path, corpus
 # --- incremental builds ---------------------------------------------------------------
 
 
-def test_unchanged_rebuild_embeds_nothing_and_writes_the_same_index(index_copy, e5_embedder):
+def test_unchanged_rebuild_embeds_nothing_and_writes_the_same_index(index_copy, e5_embedder, corpus):
+    n, files = len(corpus[0]), len(corpus[1])  # the loader's own count, not a pinned number
     before = snapshot(index_copy)
     manifest = ingest([CORPUS_DIR], index_settings(index_copy), embedder=e5_embedder)
-    assert manifest["counts"] == {"chunks": 67, "files": 1, "embedded": 0, "reused": 67}
+    assert manifest["counts"] == {"chunks": n, "files": files, "embedded": 0, "reused": n}
     after = snapshot(index_copy)
     assert {k for k in after if after[k] != before.get(k)} == {"manifest.json"}  # same chunks, vectors, BM25
     assert leftovers(index_copy) == []
 
 
-def test_editing_one_sentence_embeds_only_that_chunk(index_copy, corpus_copy, e5_embedder):
+def test_editing_one_sentence_embeds_only_that_chunk(index_copy, corpus_copy, e5_embedder, corpus):
+    n, files = len(corpus[0]), len(corpus[1])
     old = load_index(index_copy, e5_embedder.name)
     path = corpus_copy / CORPUS_FILE.name
     text = path.read_text(encoding="utf-8")
@@ -270,7 +272,7 @@ def test_editing_one_sentence_embeds_only_that_chunk(index_copy, corpus_copy, e5
     path.write_text(text.replace("1166个助餐点", "1200个助餐点"), encoding="utf-8")
 
     manifest = ingest([corpus_copy], index_settings(index_copy), embedder=e5_embedder)
-    assert manifest["counts"] == {"chunks": 67, "files": 1, "embedded": 1, "reused": 66}
+    assert manifest["counts"] == {"chunks": n, "files": files, "embedded": 1, "reused": n - 1}
     new = load_index(index_copy, e5_embedder.name)
     changed = [i for i, (a, b) in enumerate(zip(old.chunks, new.chunks, strict=False)) if a != b]
     assert len(changed) == 1 and new.chunks[changed[0]].text.startswith("1200个助餐点")
@@ -278,7 +280,7 @@ def test_editing_one_sentence_embeds_only_that_chunk(index_copy, corpus_copy, e5
     fresh = e5_embedder.embed_passages([new.chunks[i].retrieval_text()])[0]
     assert float(new.dense.reconstruct(i) @ fresh) > 0.999
     others = [j for j in range(len(new.chunks)) if j != i]
-    np.testing.assert_array_equal(new.dense.reconstruct_n(0, 67)[others], old.dense.reconstruct_n(0, 67)[others])
+    np.testing.assert_array_equal(new.dense.reconstruct_n(0, n)[others], old.dense.reconstruct_n(0, n)[others])
 
 
 def test_vectors_are_never_reused_across_embedders(index_copy, corpus):
