@@ -159,7 +159,7 @@ def test_the_eval_alias_reports_a_missing_question_set_as_a_setup_error(tmp_path
     assert "missing.jsonl" in one_error_line(capsys.readouterr().err)
 
 
-CLI_MODULES = {"rag.cli", "rag.ask", "rag.ingest", "rag.serve", "evals.cli", "evals.__main__"}
+CLI_MODULES = {"rag.cli", "rag.ask", "rag.ingest", "rag.serve", "evals.cli", "evals.__main__", "evals.retrieval"}
 
 
 def imported_modules(path: Path) -> set[str]:
