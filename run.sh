@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One entry point for a fresh clone:
 #   ./run.sh app [--kiosk] [--port N]   set up, then start the web chat on the built-in defaults
-#   ./run.sh test                       set up (with test tools), then run the tests and the eval gate
-# Setup is idempotent: it re-installs only when requirements change.
+#   ./run.sh test [pytest args]         set up (with test tools); ruff, mypy, the tests, then the eval gate
+#   ./run.sh test --fast [pytest args]  ruff, mypy and the fast tier only (no model, no browser; seconds)
+# Setup is idempotent: it re-installs only when requirements*.txt or pyproject.toml change.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -13,12 +14,13 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False
 setup_python() {
   [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
   local stamp="$VENV/.requirements.sha256" want
-  want=$(cat requirements.txt requirements-test.txt 2>/dev/null | sha256sum | cut -d' ' -f1)
+  want=$(cat requirements.txt requirements-test.txt pyproject.toml 2>/dev/null | sha256sum | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     # this machine's pip config lists local package folders that may be absent: hide that noise only
     "$VENV/bin/pip" install --quiet --disable-pip-version-check -r requirements.txt -r requirements-test.txt \
       2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps -e . \
+    # the project itself, editable, on top of the pinned versions: the minsheng command, no sys.path tricks
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -e . \
       2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
     echo "$want" > "$stamp"
   fi
@@ -35,6 +37,13 @@ setup_browser() {
   fi
 }
 
+checks() {
+  # Lint, format and types first: CI fails on any of them before a test runs.
+  "$VENV/bin/ruff" check .
+  "$VENV/bin/ruff" format --check .
+  "$VENV/bin/mypy"
+}
+
 cmd=${1:-app}
 shift || true
 case "$cmd" in
@@ -43,22 +52,29 @@ case "$cmd" in
     exec "$VENV/bin/python" app.py "$@"
     ;;
   test)
+    fast=0
+    if [ "${1:-}" = "--fast" ]; then fast=1; shift; fi
     setup_python
+    checks
+    if [ "$fast" = 1 ]; then
+      # The fast tier: hash embedder and in-memory indexes; tests on the e5 model, its index, torch or
+      # a browser are deselected (markers in tests/conftest.py and pyproject.toml).
+      exec "$VENV/bin/python" -m pytest -m "not slow and not model" "$@"
+    fi
     setup_browser
-    "$VENV/bin/ruff" check . && "$VENV/bin/ruff" format --check .
-    "$VENV/bin/python" -m rag.ingest --quiet
+    "$VENV/bin/minsheng" ingest --quiet
     "$VENV/bin/python" -m pytest "$@"
     # The eval gate: exits non-zero naming each metric below evals/thresholds.json.
     # Its report goes to a temporary folder (or $EVAL_REPORT_DIR, e.g. for CI artifacts),
     # so the committed evals/reports/default.* change only when someone regenerates them.
     out="${EVAL_REPORT_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/minsheng-evals.XXXXXX")}"
-    "$VENV/bin/python" -m evals --quiet --out "$out"
-    # The generalisation gate: blind questions about 16 other places' articles in one index
+    "$VENV/bin/minsheng" eval --quiet --out "$out"
+    # The generalisation gate: blind questions about other places' articles in one index
     # (evals/suites.py); its bounds are in evals/thresholds-cities.json.
-    "$VENV/bin/python" -m evals --suite cities-test --quiet --out "$out"
+    "$VENV/bin/minsheng" eval --suite cities-test --quiet --out "$out"
     ;;
   *)
-    echo "usage: ./run.sh app [--kiosk] [--port N] | ./run.sh test [pytest args]" >&2
+    echo "usage: ./run.sh app [--kiosk] [--port N] | ./run.sh test [--fast] [pytest args]" >&2
     exit 2
     ;;
 esac

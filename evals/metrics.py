@@ -236,7 +236,7 @@ def _wrong_source(r: Record) -> ItemResult:
         return _item(r, 1, note=f"answered a question about a {q.category.split('_')[1]} the articles do not cover")
     bad = []
     asked = " ".join((*q.history, q.question))  # a year counts when the resident named it
-    for i, c in enumerate(r.reply.citations, 1):
+    for i, c in enumerate(r.replied.citations, 1):
         if q.place and q.place not in c.places:
             bad.append(f"[{i}] is about {'、'.join(c.places) or 'no known place'}, not {q.place}")
         elif q.year and str(q.year) in asked and c.years and q.year not in c.years:

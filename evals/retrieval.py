@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from evals.dataset import load_questions
 from evals.metrics import RETRIEVAL_METRICS, hit_metric
 from evals.records import Record
 from evals.suite import run_records
 from evals.systems import PipelineSystem, with_mode
+from rag.cli import add_settings_options, execute
+from rag.settings import Settings
 
 MODES = ("hybrid", "dense", "bm25")
 COLUMNS = ("hit@1", "hit@3", "mrr", "search_ms_p50", "search_ms_p95")
@@ -56,14 +57,9 @@ def misses(records: list[Record], k: int = 3) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rag.errors import RagError
-    from rag.pipeline import Pipeline
-    from rag.settings import Settings
-
     parser = argparse.ArgumentParser(prog="python -m evals.retrieval", description=__doc__.splitlines()[0])
-    parser.add_argument("--index-dir", type=Path, help="index folder (default: the settings' index_dir)")
-    parser.add_argument("--embedder", help="e5 (default), use, or st:<model>")
-    parser.add_argument("--retriever", choices=MODES, help="the configured mode (default: the settings')")
+    settings_options = add_settings_options(parser)  # --corpus-dir, --index-dir, --embedder, as every command
+    settings_options.add_argument("--retriever", choices=MODES, help="the configured mode (default: the settings')")
     parser.add_argument(
         "--raw",
         action="store_true",
@@ -71,15 +67,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--verbose", "-v", action="store_true", help="list the misses at 3 of every mode")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
+    return execute(run, parser.parse_args(argv))
 
-    overrides = {"index_dir": args.index_dir, "embedder": args.embedder, "retriever": args.retriever}
-    settings = Settings(**{k: v for k, v in overrides.items() if v})
-    try:
-        pipeline = Pipeline.load(settings, say=lambda msg: print(msg, file=sys.stderr))
-    except RagError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.pipeline import Pipeline
+
+    pipeline = Pipeline.load(settings, say=lambda msg: print(msg, file=sys.stderr))
     questions = [q for q in load_questions(settings.corpus_dir) if q.answerable]
     base = PipelineSystem(pipeline, raw_queries=args.raw)
     modes = [settings.retriever] + [m for m in MODES if m != settings.retriever]

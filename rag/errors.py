@@ -29,6 +29,10 @@ class ModelUnavailableError(RagError):
     """An embedding model cannot be loaded (not installed, or not available offline)."""
 
 
+class BackendUnavailableError(RagError):
+    """An optional backend is configured but its package (an install extra) is missing."""
+
+
 class SettingsError(RagError):
     """A setting (an option, a MINSHENG_* variable) has a value that cannot work."""
 

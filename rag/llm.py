@@ -20,6 +20,7 @@ import re
 from typing import TYPE_CHECKING
 
 from rag.constants import HOTLINE, MARKER
+from rag.errors import BackendUnavailableError
 from rag.figures import Figure, extract_figures, same_value
 from rag.settings import Settings
 from rag.types import Answer
@@ -82,7 +83,13 @@ class LLMRephraser:
     name = NAME
 
     def __init__(self, settings: Settings):
-        from langchain_openai import ChatOpenAI  # lazy: costs ~1-2 s, only when the backend is on
+        try:
+            from langchain_openai import ChatOpenAI  # lazy: costs ~1-2 s, only when the backend is on
+        except ImportError as exc:
+            raise BackendUnavailableError(
+                "MINSHENG_LLM_BASE_URL is set, but the LLM backend needs langchain-openai: "
+                'pip install "minsheng[llm]" (or unset MINSHENG_LLM_BASE_URL to answer extractively).'
+            ) from exc
 
         self.base_url = settings.llm_base_url
         self.model = settings.llm_model

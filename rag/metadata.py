@@ -18,7 +18,7 @@ line, 本报讯/记者 lines, and the place names of the title and opening parag
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any, get_args
 
 import yaml
@@ -82,7 +82,7 @@ def find_places(title: str, opening: str, byline: str) -> tuple[str, ...]:
     opening's most-named place wins.
     """
     g = gazetteer()
-    score: Counter[str] = Counter()
+    score: defaultdict[str, float] = defaultdict(float)
     first_seen: dict[str, int] = {}
     for weight, text in ((3.0, title), (2.0, byline), (1.0, opening)):
         for m in g.find(text):

@@ -149,8 +149,8 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
     extra = lexicon.expansions(base)
     mentions = gazetteer().find(base)
     unplaced = base
-    for m in reversed(mentions):  # a place is a constraint on the answer, not a topic to match
-        unplaced = unplaced[: m.start] + " " + unplaced[m.end :]
+    for mention in reversed(mentions):  # a place is a constraint on the answer, not a topic to match
+        unplaced = unplaced[: mention.start] + " " + unplaced[mention.end :]
     found = content_terms(_FOLLOWUP_START.sub("", _FOLLOWUP_END.sub("", unplaced)))
     terms = {t: weight for t in found}
     alternatives = {t: alts for t in terms if (alts := tuple(lexicon.expansions(t)))}

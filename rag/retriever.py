@@ -43,7 +43,8 @@ class HybridRetriever(BaseRetriever):
             scores, ids = self.index.dense.search(q, min(self.candidates, n))
         else:  # the place and year constraints are applied inside the search, not after it
             selector = faiss.IDSelectorBatch(np.fromiter(allowed, dtype=np.int64))
-            params = faiss.SearchParameters(sel=selector)
+            params = faiss.SearchParameters()
+            params.sel = selector  # the selector must outlive the search: it is a local here
             scores, ids = self.index.dense.search(q, min(self.candidates, n), params=params)
         # FAISS pads with -1 when k exceeds the corpus
         return {int(i): float(s) for s, i in zip(scores[0], ids[0], strict=False) if i >= 0}

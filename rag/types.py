@@ -36,6 +36,7 @@ Reason = Literal[
     "no_evidence",  # no passage supports an answer
     "other_subject",  # the passages' figures count something the question does not name
     "other_year",  # the passages are about another year
+    "other_place",  # asks about a place no article covers
     "future",  # asks about the future; the articles report what was done
     "procedure",  # asks where/how/when to apply; the articles have no such details
     "guard_blocked",  # the figure guard withheld an answer stating an unsupported figure

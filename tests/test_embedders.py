@@ -1,13 +1,18 @@
-"""Embedders: the bundled e5 (fast, always), the sentence-transformers path (torch: slow), bad specs."""
+"""Embedders: the bundled e5 (model tier), the sentence-transformers path (torch: slow), bad specs,
+the registry, and the hash embedder of the fast tier."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from conftest import StubEmbeddings
 
 from rag.chunker import ChunkerConfig
-from rag.embedders import make_embedder
+from rag.embedders import EMBEDDERS, EmbedderBackend, HashEmbeddings, make_embedder
 from rag.errors import IndexMismatchError, ModelUnavailableError
 from rag.retriever import HybridRetriever
 from rag.store import build_index, load_index
@@ -135,3 +140,51 @@ def test_stub_embedder_fits_the_interface():
     assert vectors.shape == (3, 16)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-6)
     np.testing.assert_array_equal(vectors[0], vectors[2])
+
+
+# --- the registry, and the hash embedder of the fast tier (no model) ---------------------------
+
+
+def test_the_built_in_embedders_register_like_any_other():
+    assert {"e5", "use", "hash", "st:"} <= set(EMBEDDERS)
+    assert all(isinstance(backend, EmbedderBackend) for backend in EMBEDDERS.values())
+
+
+def test_a_registered_backend_is_chosen_by_name_and_a_prefix_passes_its_argument(monkeypatch):
+    made = []
+
+    def factory(argument: str, threads: int) -> StubEmbeddings:
+        made.append((argument, threads))
+        return StubEmbeddings(name=f"fake/{argument}", dim=8)
+
+    monkeypatch.setitem(EMBEDDERS, "fake:", EmbedderBackend("fake:", factory, "fake:<model>"))
+    assert make_embedder("fake:tiny-zh", num_threads=3).name == "fake/tiny-zh"
+    assert made == [("tiny-zh", 3)]
+    with pytest.raises(ModelUnavailableError, match=r"'fake:<model>'"):
+        make_embedder("fake")  # a prefix needs its argument
+
+
+def test_hash_embedder_gives_deterministic_unit_vectors_without_a_model():
+    first, second = make_embedder("hash"), make_embedder("hash")
+    assert isinstance(first, HashEmbeddings) and first.name == second.name and first.name.startswith("hash-")
+    vectors = first.embed_passages([CARE, BUS, CARE])
+    assert vectors.shape == (3, first.dim) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-6)
+    np.testing.assert_array_equal(vectors[0], second.embed_passages([CARE])[0])
+    np.testing.assert_array_equal(vectors[0], vectors[2])
+    assert first.embed_documents([]) == []
+
+
+def test_hash_embedder_puts_texts_sharing_characters_nearer():
+    hashed = make_embedder("hash")
+    question = hashed.embed_question("郑州有多少家养老机构？")
+    care, bus = hashed.embed_passages([CARE, BUS])
+    assert float(question @ care) > float(question @ bus) + 0.2
+
+
+def test_hash_embedder_is_the_same_in_another_process():
+    """blake2b, not hash(): an index built by one process is searched by another."""
+    code = "from rag.embedders import HashEmbeddings; print(HashEmbeddings().embed_query('养老机构')[:8])"
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == str(HashEmbeddings().embed_query("养老机构")[:8])

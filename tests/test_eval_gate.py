@@ -96,10 +96,13 @@ def test_always_refusing_stub_fails_naming_its_metrics(tmp_path, capsys):
 
 
 def test_stub_inventing_a_figure_fails_on_fabricated(tmp_path, capsys):
-    code, _out, err = run_gate(InventsAFigure(), tmp_path, capsys)
+    stub = InventsAFigure()
+    # every answer it gives invents the figure: one per question it does not refuse (no pinned count)
+    answered = sum(bool(stub._evidence_chunks(q.question)) for q in load_questions(Settings().corpus_dir))
+    code, _out, err = run_gate(stub, tmp_path, capsys)
     assert code == 1
     failing = err.split("Eval gate FAILED:")[1]
-    assert "fabricated = 176, needs <= 0" in failing
+    assert answered > 0 and f"fabricated = {answered}, needs <= 0" in failing
     assert "unsupported 999家" in (tmp_path / "default.md").read_text(encoding="utf-8")
 
 

@@ -19,6 +19,7 @@ import openai
 import pytest
 
 from rag.answer import Answerer
+from rag.errors import BackendUnavailableError
 from rag.llm import MAX_TOKENS, LLMRephraser, build_messages, keeps_answer, make_rephraser
 from rag.pipeline import Pipeline
 from rag.settings import Settings
@@ -291,3 +292,9 @@ def test_keeps_answer_holds_qualifiers():
     assert keeps_answer("全市有近4.8万低保对象[1]。", answer)
     assert not keeps_answer("全市有4.8万低保对象[1]。", answer)
     assert not keeps_answer("全市有超4.8万低保对象[1]。", answer)
+
+
+def test_a_configured_backend_without_its_extra_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "langchain_openai", None)  # as in an install without the llm extra
+    with pytest.raises(BackendUnavailableError, match=r'pip install "minsheng\[llm\]"'):
+        make_rephraser(Settings(llm_base_url="http://127.0.0.1:9/v1"))

@@ -77,29 +77,31 @@ def test_the_zhengzhou_profile_is_data_in_the_corpus_folder():
 
 
 @pytest.fixture(scope="module")
-def cities(tmp_path_factory):
+def cities_pipeline():
+    """The e5 pipeline over the cities corpus, on the index the cities eval suites use (built once)."""
+    from evals.suites import SUITES
     from rag.pipeline import Pipeline
 
-    index_dir = tmp_path_factory.mktemp("cities-index")
-    return Pipeline.load(Settings(corpus_dir=CITIES, index_dir=index_dir), say=lambda _m: None)
+    suite = SUITES["cities-dev"]
+    return Pipeline.load(Settings(corpus_dir=suite.corpus_dir, index_dir=suite.index_dir), say=lambda _m: None)
 
 
-def test_a_place_no_article_covers_is_refused_naming_the_covered_places(cities):
-    answer = cities.ask("南京有多少个老年助餐点？")
+def test_a_place_no_article_covers_is_refused_naming_the_covered_places(cities_pipeline):
+    answer = cities_pipeline.ask("南京有多少个老年助餐点？")
     assert answer.refused and answer.reason == "other_place"
     assert "南京" in answer.text and "苏州" in answer.text and "12345" in answer.text
 
 
-def test_a_passage_of_another_place_never_answers(cities):
+def test_a_passage_of_another_place_never_answers(cities_pipeline):
     # Only Hangzhou's article counts meal points for the elderly; Suzhou's must not lend it.
-    answer = cities.ask("苏州2024年新增了多少个老年助餐服务点？")
+    answer = cities_pipeline.ask("苏州2024年新增了多少个老年助餐服务点？")
     assert answer.refused or all("苏州市" in c.places for c in answer.citations)
-    hangzhou = cities.ask("杭州2024年新增了多少个老年助餐服务点？")
+    hangzhou = cities_pipeline.ask("杭州2024年新增了多少个老年助餐服务点？")
     assert not hangzhou.refused and "235个" in hangzhou.text
     assert all("杭州市" in c.places for c in hangzhou.citations) and "杭州" in hangzhou.text
 
 
-def test_a_follow_up_keeps_the_place_of_the_conversation(cities):
-    answer = cities.ask("那认知障碍照护专区床位呢？", ["杭州2024年新增了多少个老年助餐服务点？"])
+def test_a_follow_up_keeps_the_place_of_the_conversation(cities_pipeline):
+    answer = cities_pipeline.ask("那认知障碍照护专区床位呢？", ["杭州2024年新增了多少个老年助餐服务点？"])
     assert not answer.refused and "1202张" in answer.text
     assert all("杭州市" in c.places for c in answer.citations)

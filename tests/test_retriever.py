@@ -1,4 +1,5 @@
-"""Hybrid retrieval on the real index (real corpus, real e5 vectors, real FAISS and BM25): known answers."""
+"""Hybrid retrieval on the real index (real corpus, real e5 vectors, real FAISS and BM25): known answers;
+and reciprocal rank fusion itself on a tiny in-memory index with the hash embedder (fast tier)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import pytest
 from conftest import CORPUS_FILE
 from langchain_core.documents import Document
 
+from rag.embedders import HashEmbeddings
 from rag.retriever import HybridRetriever
-from rag.store import load_index
+from rag.store import index_in_memory, load_index
+from rag.types import Chunk
 
 CARE_HOMES = "全市93家养老机构、1166个社区照料中心遍布城乡"
 MEAL_POINTS = "1166个助餐点化身便民服务阵地"
@@ -137,3 +140,47 @@ def test_langchain_invoke_returns_documents_that_cite_the_source(make, corpus_te
 def test_chunk_vectors_are_unit_length_so_inner_product_is_cosine(index):
     vectors = index.dense.reconstruct_n(0, index.dense.ntotal)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+# --- the fast tier: fusion on a tiny in-memory index with the hash embedder (no model) ------------
+
+TINY = [
+    "全市93家养老机构、1166个社区照料中心遍布城乡。",
+    "郑州建成城市驿站500座，方便户外劳动者休息。",
+    "全市划分社区网格7876个、农村网格11381个。",
+    "集中供热入网面积达到2.8亿平方米。",
+]
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    hashed = HashEmbeddings()
+    chunks = [Chunk(f"c{i}", text, "tiny.txt", 0, len(text), "简报", "") for i, text in enumerate(TINY)]
+    return HybridRetriever(index=index_in_memory(chunks, hashed), embedder=hashed, k=3, rrf_k=60)
+
+
+def test_the_fused_score_is_the_sum_of_reciprocal_ranks(tiny):
+    hits = tiny.search("郑州有多少家养老机构")
+    assert hits[0].chunk.text == TINY[0]
+    for hit in hits:
+        ranks = [r for r in (hit.dense_rank, hit.bm25_rank) if r is not None]
+        assert ranks and hit.score == pytest.approx(sum(1 / (60 + r) for r in ranks))
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_first_in_both_lists_beats_first_in_one(tiny):
+    top = tiny.search("城市驿站有多少座")[0]
+    assert top.chunk.text == TINY[1] and top.dense_rank == 1 and top.bm25_rank == 1
+
+
+def test_each_mode_scores_with_its_own_retriever_only(tiny):
+    dense = tiny.model_copy(update={"mode": "dense"}).search("农村网格")
+    keyword = tiny.model_copy(update={"mode": "bm25"}).search("农村网格")
+    assert all(h.bm25_score is None and h.score == h.dense_score for h in dense)
+    assert all(h.dense_score is None and h.score == h.bm25_score for h in keyword)
+    assert keyword[0].chunk.text == TINY[2]
+
+
+def test_k_beyond_a_tiny_corpus_returns_each_chunk_once(tiny):
+    hits = tiny.search("郑州", k=50)
+    assert len({h.chunk.id for h in hits}) == len(hits) <= len(TINY)

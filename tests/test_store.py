@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 
 import bm25s
 import faiss
@@ -19,10 +20,11 @@ from conftest import CORPUS_DIR, CORPUS_FILE, StubEmbeddings, index_settings, sn
 
 import rag.store
 from rag.chunker import ChunkerConfig, chunk_paragraphs
+from rag.embedders import HashEmbeddings
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, RagError
 from rag.indexing import ingest
 from rag.loader import load_corpus
-from rag.store import FORMAT_VERSION, build_index, is_stale, load_index, read_manifest
+from rag.store import FORMAT_VERSION, build_index, index_in_memory, is_stale, load_index, read_manifest
 from rag.tokens import TOKENIZER_NAME
 
 REBUILD = "python -m rag.ingest"
@@ -253,16 +255,18 @@ def test_building_over_a_folder_that_is_not_an_index_is_refused(tmp_path, corpus
 # --- incremental builds ---------------------------------------------------------------
 
 
-def test_unchanged_rebuild_embeds_nothing_and_writes_the_same_index(index_copy, e5_embedder):
+def test_unchanged_rebuild_embeds_nothing_and_writes_the_same_index(index_copy, e5_embedder, corpus):
+    n, files = len(corpus[0]), len(corpus[1])  # the loader's own count, not a pinned number
     before = snapshot(index_copy)
     manifest = ingest([CORPUS_DIR], index_settings(index_copy), embedder=e5_embedder)
-    assert manifest["counts"] == {"chunks": 67, "files": 1, "embedded": 0, "reused": 67}
+    assert manifest["counts"] == {"chunks": n, "files": files, "embedded": 0, "reused": n}
     after = snapshot(index_copy)
     assert {k for k in after if after[k] != before.get(k)} == {"manifest.json"}  # same chunks, vectors, BM25
     assert leftovers(index_copy) == []
 
 
-def test_editing_one_sentence_embeds_only_that_chunk(index_copy, corpus_copy, e5_embedder):
+def test_editing_one_sentence_embeds_only_that_chunk(index_copy, corpus_copy, e5_embedder, corpus):
+    n, files = len(corpus[0]), len(corpus[1])
     old = load_index(index_copy, e5_embedder.name)
     path = corpus_copy / CORPUS_FILE.name
     text = path.read_text(encoding="utf-8")
@@ -270,7 +274,7 @@ def test_editing_one_sentence_embeds_only_that_chunk(index_copy, corpus_copy, e5
     path.write_text(text.replace("1166个助餐点", "1200个助餐点"), encoding="utf-8")
 
     manifest = ingest([corpus_copy], index_settings(index_copy), embedder=e5_embedder)
-    assert manifest["counts"] == {"chunks": 67, "files": 1, "embedded": 1, "reused": 66}
+    assert manifest["counts"] == {"chunks": n, "files": files, "embedded": 1, "reused": n - 1}
     new = load_index(index_copy, e5_embedder.name)
     changed = [i for i, (a, b) in enumerate(zip(old.chunks, new.chunks, strict=False)) if a != b]
     assert len(changed) == 1 and new.chunks[changed[0]].text.startswith("1200个助餐点")
@@ -278,7 +282,7 @@ def test_editing_one_sentence_embeds_only_that_chunk(index_copy, corpus_copy, e5
     fresh = e5_embedder.embed_passages([new.chunks[i].retrieval_text()])[0]
     assert float(new.dense.reconstruct(i) @ fresh) > 0.999
     others = [j for j in range(len(new.chunks)) if j != i]
-    np.testing.assert_array_equal(new.dense.reconstruct_n(0, 67)[others], old.dense.reconstruct_n(0, 67)[others])
+    np.testing.assert_array_equal(new.dense.reconstruct_n(0, n)[others], old.dense.reconstruct_n(0, n)[others])
 
 
 def test_vectors_are_never_reused_across_embedders(index_copy, corpus):
@@ -303,3 +307,64 @@ def test_renaming_a_heading_re_embeds_its_chunks(index_copy, corpus_copy, e5_emb
     fresh = e5_embedder.embed_passages([index.chunks[i].retrieval_text()])[0]
     assert float(index.dense.reconstruct(i) @ fresh) > 0.999
     assert manifest["counts"]["embedded"] == len(moved)
+
+
+# --- the fast tier: the same store with the hash embedder (no model), on disk and in memory ------
+
+
+@pytest.fixture(scope="module")
+def hashed():
+    return HashEmbeddings()
+
+
+@pytest.fixture(scope="module")
+def hash_index_dir(tmp_path_factory, corpus, hashed):
+    chunks, hashes = corpus
+    index_dir = tmp_path_factory.mktemp("hash-index") / "default"
+    build_index(chunks, hashes, hashed, ChunkerConfig(), index_dir)
+    return index_dir
+
+
+def test_an_index_round_trips_through_disk_and_equals_the_in_memory_one(hash_index_dir, corpus, hashed):
+    chunks, hashes = corpus
+    loaded = load_index(hash_index_dir, hashed.name, hashed.dim)
+    memory = index_in_memory(chunks, hashed, ChunkerConfig(), hashes)
+    assert memory.path is None and loaded.path == hash_index_dir
+    assert loaded.chunks == memory.chunks == chunks
+    n = len(chunks)
+    np.testing.assert_array_equal(loaded.dense.reconstruct_n(0, n), memory.dense.reconstruct_n(0, n))
+    for field in ("format_version", "embedder", "chunker", "tokenizer", "corpus"):
+        assert loaded.manifest[field] == memory.manifest[field]
+    assert loaded.manifest["counts"] == {"chunks": n, "files": len(hashes), "embedded": n, "reused": 0}
+    query = ["养老机构", "郑州"]
+    np.testing.assert_allclose(loaded.bm25.get_scores(query), memory.bm25.get_scores(query), rtol=1e-6)
+    assert not is_stale(loaded.manifest, hashes, ChunkerConfig())
+
+
+@pytest.mark.parametrize("field", ["embedder", "chunker", "tokenizer", "corpus", "counts"])
+def test_a_manifest_missing_a_field_is_corrupt_and_names_it(hash_index_dir, tmp_path, field):
+    index_dir = tmp_path / "default"
+    shutil.copytree(hash_index_dir, index_dir)
+    manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+    del manifest[field]
+    (index_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(IndexCorruptError, match=rf"lacks or garbles {field}\b.*{REBUILD}"):
+        read_manifest(index_dir)
+
+
+def test_a_manifest_of_another_format_is_refused_when_read(hash_index_dir, tmp_path):
+    index_dir = tmp_path / "default"
+    shutil.copytree(hash_index_dir, index_dir)
+    manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+    (index_dir / "manifest.json").write_text(json.dumps({"format_version": FORMAT_VERSION + 1}), encoding="utf-8")
+    with pytest.raises(IndexMismatchError, match=f"format {FORMAT_VERSION + 1}.*{REBUILD}"):
+        read_manifest(index_dir)
+    assert manifest["format_version"] == FORMAT_VERSION
+
+
+def test_a_rebuild_with_the_hash_embedder_reuses_every_vector(hash_index_dir, tmp_path, corpus, hashed):
+    index_dir = tmp_path / "default"
+    shutil.copytree(hash_index_dir, index_dir)
+    chunks, hashes = corpus
+    manifest = build_index(chunks, hashes, hashed, ChunkerConfig(), index_dir)
+    assert manifest["counts"]["embedded"] == 0 and manifest["counts"]["reused"] == len(chunks)

@@ -284,3 +284,16 @@ def test_theme_uses_system_fonts_only(kiosk):
     theme = make_theme(kiosk)
     assert theme._stylesheets == [] and theme._font_css == []  # no font files, local or remote
     assert "Noto Sans CJK SC" in theme.font
+
+
+def test_handlers_over_the_real_answerer_in_memory(hash_pipeline, settings):
+    """The page's chat turn over the real answerer (hash embedder, in-memory index): bold figure, source card."""
+    service = ChatService(hash_pipeline, settings, FeedbackStore(settings.feedback_db))
+    messages, session, box, _feedback_row, _status = service.on_ask("郑州有多少家养老机构？", None)
+    html = messages[-1]["content"]
+    assert '<strong class="ms-fig">93家</strong>' in html and '<details class="ms-source">' in html
+    assert session.questions == ["郑州有多少家养老机构？"] and box == ""
+    _, session, *_ = service.on_ask("郑州划分了多少个社区网格？", session)
+    messages, session, *_ = service.on_ask("那农村网格呢？", session)  # read with the previous question
+    assert '<strong class="ms-fig">11381个</strong>' in messages[-1]["content"]
+    assert len(session.questions) == 3
