@@ -1,8 +1,12 @@
 """Build the index: minsheng ingest [PATH ...] (alias: python -m rag.ingest).
 
-PATHs are .txt/.md files or folders of them (default: the settings' corpus_dir, ./corpus).
-Every file is read and checked before anything is written, and the new index is
-swapped in only when complete, so a bad file or Ctrl-C leaves the old one intact.
+PATHs are source files (.txt, .md, .html, .docx, .pdf) or folders of them (default: the
+settings' corpus_dir, ./corpus); the index then holds exactly these sources. Every file is
+read before anything is written: one that cannot be read is skipped and named with the
+reason, the rest is indexed. Documents are compared with the previous index by content
+hash and only new or changed sentences are embedded; the report says which documents
+were added, changed, removed and kept. The new index is swapped in only when complete,
+so Ctrl-C (or a kill) leaves the old one serving.
 The work is rag.indexing.ingest; settings options and errors: rag/cli.py.
 """
 
@@ -14,14 +18,14 @@ import time
 from pathlib import Path
 
 from rag.cli import alias
-from rag.indexing import ingest
+from rag.indexing import update
 from rag.settings import Settings
 
-HELP = "build or update the index from .txt/.md files"
+HELP = "build or update the index from .txt/.md/.html/.docx/.pdf files"
 
 
 def configure(parser: argparse.ArgumentParser, settings: argparse._ArgumentGroup) -> None:
-    parser.add_argument("paths", nargs="*", type=Path, help="source .txt/.md files or folders (default: --corpus-dir)")
+    parser.add_argument("paths", nargs="*", type=Path, help="source files or folders (default: --corpus-dir)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -29,10 +33,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     paths = args.paths or [settings.corpus_dir]
     started = time.perf_counter()
     try:
-        manifest = ingest(paths, settings, show_progress=not args.quiet)
+        report = update(paths, settings, show_progress=not args.quiet)
     except KeyboardInterrupt:
         print("Interrupted: the previous index is unchanged.", file=sys.stderr)
         return 130
+    print("\n".join(report.lines()))
+    manifest = report.manifest
     counts = manifest["counts"]
     print(
         f"Indexed {counts['chunks']} chunks from {counts['files']} file(s) "

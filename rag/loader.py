@@ -3,7 +3,8 @@
 The seed file is plain text: blank lines between elements, an article title,
 section headings (short lines without a sentence end), body paragraphs, a byline
 ("本报记者 …") closing each article, and photo captions after it. Markdown files
-mark headings with '#'. Bylines and captions are kept as metadata and never
+mark headings with '#'; so do the readers of HTML and .docx (rag/formats.py), which turn
+every format into such lines. Bylines and captions are kept as metadata and never
 chunked for retrieval: they are not facts about public services.
 """
 
@@ -11,15 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rag.errors import CorpusError
 from rag.figures import extract_figures, is_date
+from rag.formats import UnreadableSource, read_source, suffix_list, suffixes
 from rag.metadata import build_meta, find_date, split_front_matter
 from rag.types import Paragraph, ParagraphKind
 
-SUFFIXES = (".txt", ".md")
 # A line that states who wrote or published the article, or when: metadata, never a fact.
 _BYLINE = re.compile(
     r"^[\s【\[（(]*(本报记者|本报讯|记者|通讯员|来源|作者|编辑|责任编辑|审核|发布时间|发布日期|发布机构|日期|时间|文\s*[/／]|图\s*[/／]|摄影)"
@@ -27,7 +28,7 @@ _BYLINE = re.compile(
 # A byline that closes an article (the next title-like line starts another one).
 _CLOSING = re.compile(r"^[\s【\[（(]*(本报记者|记者|通讯员|责任编辑|编辑|文\s*[/／]|图\s*[/／]|摄影)")
 # An item of a numbered list (01 …, 1. …, （1）…): content, never a heading.
-_LIST_ITEM = re.compile(r"^(\d{1,2}[\s.、．)）]|[（(]\d{1,2}[)）])")
+_LIST_ITEM = re.compile(r"^([-•·]\s|\d{1,2}[\s.、．)）]|[（(]\d{1,2}[)）])")
 _SENTENCE_END = re.compile(r"[。；;]|[，,].*[，,]")  # a heading has no sentence end and at most one comma
 _TITLE_END = re.compile(r"[。；;]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -37,40 +38,51 @@ BYLINE_MAX_CHARS = 80
 
 
 def find_files(paths: list[Path]) -> list[Path]:
-    """Expand folders into their .txt/.md files (sorted, so builds are repeatable)."""
+    """Expand folders into their source files (sorted, so builds are repeatable)."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes())
             if not found:
-                raise CorpusError(f"No .txt or .md files in folder {path}.")
+                raise CorpusError(f"No {suffix_list()} files in folder {path}.")
             files.extend(found)
         elif path.is_file():
             files.append(path)
         else:
-            raise CorpusError(f"Source path not found: {path}. Give a .txt/.md file or a folder of them.")
+            raise CorpusError(f"Source path not found: {path}. Give a {suffix_list()} file or a folder of them.")
     return files
 
 
 def read_text(path: Path) -> str:
-    """Read a source file as UTF-8, refusing binary, undecodable and empty files by name."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise CorpusError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
-    if b"\x00" in raw:
-        raise CorpusError(f"{path} looks like a binary file, not text. Give a UTF-8 .txt or .md file.")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"{path} is not UTF-8 (byte {exc.start}). Convert it, e.g. `iconv -f GBK -t UTF-8`.") from exc
-    if not text.strip():
-        raise CorpusError(f"{path} is empty: nothing to index.")
-    return text
+    """The text of a source file of any format (what Chunk.start/end point into); an
+    UnreadableSource (a CorpusError) names a bad file."""
+    return read_source(path).text
 
 
 def file_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def bytes_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes: what the index records, and compares without parsing."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_hashes(paths: list[Path]) -> dict[str, str]:
+    """{source name: sha256 of its bytes} for every source file, readable or not: enough to tell
+    whether an index is stale without extracting any text (an HTML page costs ~0.2 s to extract)."""
+    return {path.name: _hash_or_empty(path) for path in find_files(paths)}
+
+
+def _hash_or_empty(path: Path) -> str:
+    try:
+        return bytes_sha256(path)
+    except OSError:
+        return ""  # unreadable now: the build says why
 
 
 def _has_fact(line: str) -> bool:
@@ -138,9 +150,10 @@ def _classify(items: list[str], markdown: bool) -> list[ParagraphKind]:
     return kinds
 
 
-def parse(text: str, source: str) -> list[Paragraph]:
+def parse(text: str, source: str, markdown: bool | None = None) -> list[Paragraph]:
     """Place every non-empty line of one file in its article and section, with the
-    article's metadata (front matter first, then what the text says)."""
+    article's metadata (front matter first, then what the text says). Headings are
+    marked '#' when markdown is True (default: when the source is a .md file)."""
     front, offset = split_front_matter(text, source)
     items: list[tuple[str, int, int]] = []  # (stripped text, start, end)
     for m in re.finditer(r"[^\n]+", text[offset:]):
@@ -148,7 +161,8 @@ def parse(text: str, source: str) -> list[Paragraph]:
         if stripped := raw.strip():
             lead = len(raw) - len(raw.lstrip())
             items.append((stripped, pos + lead, pos + lead + len(stripped)))
-    markdown = source.lower().endswith(".md")
+    if markdown is None:
+        markdown = source.lower().endswith(".md")
     kinds = _classify([line for line, _, _ in items], markdown)
 
     paragraphs: list[Paragraph] = []
@@ -187,21 +201,45 @@ def _with_meta(paragraphs: list[Paragraph], front: dict) -> list[Paragraph]:
     return result
 
 
-def load_corpus(paths: list[Path]) -> tuple[list[Paragraph], dict[str, str]]:
-    """Read and parse every file; return paragraphs and {source name: sha256}.
+@dataclass
+class Corpus:
+    """What the loader read: paragraphs, each file's sha256, and the files it skipped and why."""
 
-    All files are read before anything is returned, so a bad file stops the build
-    before an index is touched.
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    hashes: dict[str, str] = field(default_factory=dict)  # source name -> sha256 of its bytes
+    skipped: dict[str, str] = field(default_factory=dict)  # file path -> the message saying why
+    skipped_hashes: dict[str, str] = field(default_factory=dict)  # source name -> sha256 of its bytes
+
+
+def read_corpus(paths: list[Path]) -> Corpus:
+    """Read and parse every file. A file that cannot be read or holds no body text is
+    skipped with its reason, and the rest is read; a CorpusError when nothing is left.
+
+    All files are read before anything is returned, so a build never starts on a
+    half-read corpus.
     """
-    paragraphs: list[Paragraph] = []
-    hashes: dict[str, str] = {}
+    corpus = Corpus()
     for path in find_files(paths):
-        text = read_text(path)
-        parsed = parse(text, path.name)
-        if not any(p.kind == "body" for p in parsed):
-            raise CorpusError(f"{path} has no body paragraphs (only headings or captions): nothing to index.")
-        if path.name in hashes:
+        try:
+            source = read_source(path)
+            parsed = parse(source.text, path.name, source.markdown)
+            if not any(p.kind == "body" for p in parsed):
+                raise UnreadableSource(f"{path} has no body paragraphs (only headings or captions): nothing to index.")
+        except CorpusError as exc:  # also bad front matter: one file's problem, not the corpus's
+            corpus.skipped[str(path)] = str(exc)
+            corpus.skipped_hashes[path.name] = _hash_or_empty(path)
+            continue
+        if path.name in corpus.hashes:
             raise CorpusError(f"Two source files are both named {path.name}; rename one so citations stay unambiguous.")
-        paragraphs.extend(parsed)
-        hashes[path.name] = file_sha256(text)
-    return paragraphs, hashes
+        corpus.paragraphs.extend(parsed)
+        corpus.hashes[path.name] = bytes_sha256(path)
+    if not corpus.hashes:
+        raise CorpusError("Nothing to index: " + " ".join(corpus.skipped.values()))
+    return corpus
+
+
+def load_corpus(paths: list[Path]) -> tuple[list[Paragraph], dict[str, str]]:
+    """Read and parse every file; return paragraphs and {source name: sha256} (skipping
+    unreadable files: read_corpus says which)."""
+    corpus = read_corpus(paths)
+    return corpus.paragraphs, corpus.hashes

@@ -15,13 +15,13 @@ from pathlib import Path
 from rag.answer import Answerer
 from rag.embedders import NamedEmbeddings, make_embedder
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
-from rag.indexing import chunker_config, ingest, load_chunks
+from rag.indexing import chunker_config, load_chunks, update
 from rag.llm import make_rephraser
-from rag.loader import load_corpus
+from rag.loader import file_hashes
 from rag.profile import Profile, load_profile
 from rag.retriever import HybridRetriever
 from rag.settings import Settings
-from rag.store import LoadedIndex, index_in_memory, is_stale, load_index, read_manifest
+from rag.store import LoadedIndex, clean_leftovers, index_in_memory, is_stale, load_index, read_manifest
 from rag.types import Answer
 
 
@@ -30,7 +30,8 @@ def ensure_index(settings: Settings, embedder: NamedEmbeddings, say: Callable[[s
 
     A damaged index is rebuilt too: the corpus is the source of truth, the index only a cache.
     """
-    _, hashes = load_corpus([settings.corpus_dir])
+    clean_leftovers(settings.index_dir)  # what killed builds left behind
+    hashes = file_hashes([settings.corpus_dir])  # bytes only: no text is extracted unless a build is needed
     reason = ""
     try:
         manifest = read_manifest(settings.index_dir)
@@ -44,7 +45,9 @@ def ensure_index(settings: Settings, embedder: NamedEmbeddings, say: Callable[[s
         reason = str(exc).split(". Rebuild")[0]
     say(f"Building the index at {settings.index_dir} ({reason}) ...")
     started = time.perf_counter()
-    ingest([settings.corpus_dir], settings, embedder=embedder)
+    report = update([settings.corpus_dir], settings, embedder=embedder)
+    for why in report.skipped.values():
+        say(f"Skipped: {why}")
     say(f"Index built in {time.perf_counter() - started:.1f} s.")
     return load_index(settings.index_dir, embedder.name, embedder.dim)
 

@@ -12,6 +12,7 @@ a crash or Ctrl-C leaves the previous index as it was.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -19,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NotRequired, cast
 
 import bm25s
 import faiss
@@ -32,11 +33,13 @@ from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from rag.tokens import TOKENIZER_NAME, tokenize
 from rag.types import Chunk
 
-FORMAT_VERSION = 2  # 2: chunks carry places, years, date, publisher and url
+FORMAT_VERSION = 3  # 2: chunks carry places, years, date, publisher and url; 3: checksums of the index files
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 DENSE = "dense.faiss"
 BM25_DIR = "bm25"
+INDEX_FILES = (CHUNKS, DENSE, BM25_DIR)  # what marks a folder as ours, even without its manifest
+BUILDING, PREVIOUS = ".building-", ".previous-"  # sibling folders of a build in progress
 
 
 class EmbedderInfo(TypedDict):
@@ -46,6 +49,7 @@ class EmbedderInfo(TypedDict):
 
 class CorpusInfo(TypedDict):
     files: dict[str, str]  # file name -> sha256 of its bytes
+    skipped: NotRequired[dict[str, str]]  # files that could not be read, so an unchanged one is not "new" again
 
 
 class Counts(TypedDict):
@@ -66,6 +70,7 @@ class Manifest(TypedDict):
     counts: Counts
     built_at: str
     build_seconds: float
+    files: dict[str, str]  # every index file (relative path) -> sha256, verified on load
 
 
 @dataclass
@@ -83,8 +88,16 @@ def rebuild_hint(index_dir: Path) -> str:
     return f"Rebuild it with: python -m rag.ingest --index-dir {index_dir}"
 
 
-def corpus_fingerprint(hashes: dict[str, str]) -> CorpusInfo:
-    return {"files": dict(sorted(hashes.items()))}
+def corpus_fingerprint(hashes: dict[str, str], skipped: dict[str, str] | None = None) -> CorpusInfo:
+    info: CorpusInfo = {"files": dict(sorted(hashes.items()))}
+    if skipped:
+        info["skipped"] = dict(sorted(skipped.items()))
+    return info
+
+
+def corpus_seen(manifest: Manifest) -> dict[str, str]:
+    """Every source file the index was built from, the skipped ones too: name -> sha256."""
+    return {**manifest["corpus"]["files"], **manifest["corpus"].get("skipped", {})}
 
 
 def _embed(
@@ -126,13 +139,14 @@ def _manifest(
     chunker: ChunkerConfig,
     embedded: int,
     started: float,
+    skipped: dict[str, str] | None = None,
 ) -> Manifest:
     return {
         "format_version": FORMAT_VERSION,
         "embedder": {"name": embedder.name, "dim": embedder.dim},
         "chunker": chunker.as_dict(),
         "tokenizer": TOKENIZER_NAME,
-        "corpus": corpus_fingerprint(corpus_hashes),
+        "corpus": corpus_fingerprint(corpus_hashes, skipped),
         "counts": {
             "chunks": len(chunks),
             "files": len(corpus_hashes),
@@ -141,6 +155,7 @@ def _manifest(
         },
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "build_seconds": round(time.perf_counter() - started, 2),
+        "files": {},  # filled in once the files are written
     }
 
 
@@ -167,25 +182,28 @@ def build_index(
     index_dir: Path,
     progress: Callable[[int], None] | None = None,
     batch_size: int = 16,
+    skipped: dict[str, str] | None = None,
 ) -> Manifest:
     """Embed and index the chunks, write them to index_dir atomically; return the manifest.
 
-    Vectors of chunks already in the previous index (same id, same embedder) are reused,
-    so editing one paragraph re-embeds only its sentences.
+    Vectors of chunks already in the previous index (same embedded text, same embedder) are
+    reused, so editing one paragraph re-embeds only its sentences. `skipped`: the source files
+    that could not be read ({name: sha256}), recorded so that staleness checks know them.
     """
     started = time.perf_counter()
     index_dir = Path(index_dir)
-    if index_dir.exists() and any(index_dir.iterdir()) and not (index_dir / MANIFEST).exists():
+    clean_leftovers(index_dir)
+    if index_dir.exists() and any(index_dir.iterdir()) and not _is_ours(index_dir):
         raise IndexCorruptError(
             f"{index_dir} exists and is not an index (no {MANIFEST}); refusing to replace it. "
             "Choose an empty or new folder with --index-dir."
         )
     vectors, embedded = _embed(chunks, embedder, _previous_vectors(index_dir, embedder), progress, batch_size)
     dense, bm25 = _search_indexes(chunks, vectors, embedder.dim)
-    manifest = _manifest(chunks, corpus_hashes, embedder, chunker, embedded, started)
+    manifest = _manifest(chunks, corpus_hashes, embedder, chunker, embedded, started, skipped)
 
     index_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = index_dir.parent / f".building-{index_dir.name}-{os.getpid()}"
+    tmp = index_dir.parent / f"{BUILDING}{index_dir.name}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
@@ -194,7 +212,8 @@ def build_index(
                 f.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
         faiss.write_index(dense, str(tmp / DENSE))
         bm25.save(str(tmp / BM25_DIR))
-        # The manifest goes last: a folder without one is never taken for an index.
+        manifest["files"] = file_checksums(tmp)
+        # The manifest goes last: a folder without one is never taken for a complete index.
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         _swap_in(tmp, index_dir)
     finally:
@@ -202,8 +221,33 @@ def build_index(
     return manifest
 
 
+def file_checksums(index_dir: Path) -> dict[str, str]:
+    """sha256 of every file under index_dir but the manifest, by relative path."""
+    sums = {}
+    for path in sorted(p for p in Path(index_dir).rglob("*") if p.is_file()):
+        name = path.relative_to(index_dir).as_posix()
+        if name != MANIFEST:
+            sums[name] = _sha256(path)
+    return sums
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _is_ours(index_dir: Path) -> bool:
+    """A folder holding our manifest or any of our index files (a manifest lost to damage
+    leaves the folder ours, to be rebuilt; anything else in it makes it someone else's)."""
+    names = {p.name for p in index_dir.iterdir()}
+    return MANIFEST in names or (bool(names & set(INDEX_FILES)) and names <= {*INDEX_FILES, MANIFEST})
+
+
 def _swap_in(new: Path, target: Path) -> None:
-    old = target.parent / f".previous-{target.name}-{os.getpid()}"
+    old = target.parent / f"{PREVIOUS}{target.name}-{os.getpid()}"
     had_old = target.exists()
     if had_old:
         os.replace(target, old)
@@ -214,6 +258,41 @@ def _swap_in(new: Path, target: Path) -> None:
             os.replace(old, target)
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # our own leftovers (an earlier build in this process) are done with
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def clean_leftovers(index_dir: Path) -> list[Path]:
+    """Remove what killed builds left beside index_dir: .building-* folders, and .previous-*
+    ones (first putting a previous index back if a build died between its two renames).
+    Folders of a build still running (its process alive) are left alone. Returns what was removed."""
+    index_dir = Path(index_dir)
+    if not index_dir.parent.is_dir():
+        return []
+    removed = []
+    for prefix in (PREVIOUS, BUILDING):
+        for folder in sorted(index_dir.parent.glob(f"{prefix}{index_dir.name}-*")):
+            pid = folder.name.rsplit("-", 1)[-1]
+            if not pid.isdigit() or _pid_alive(int(pid)):
+                continue
+            if prefix == PREVIOUS and not (index_dir / MANIFEST).exists() and (folder / MANIFEST).exists():
+                if index_dir.exists():
+                    shutil.rmtree(index_dir)
+                os.replace(folder, index_dir)  # the build died after moving the old index aside
+                continue
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 def _previous_vectors(index_dir: Path, embedder: NamedEmbeddings) -> dict[str, np.ndarray]:
@@ -229,6 +308,10 @@ def read_manifest(index_dir: Path) -> Manifest:
     missing a field, it raises (IndexMissingError, IndexCorruptError, IndexMismatchError)."""
     path = Path(index_dir) / MANIFEST
     if not path.exists():
+        if Path(index_dir).is_dir() and _is_ours(Path(index_dir)):
+            raise IndexCorruptError(
+                f"The index at {index_dir} has lost its {MANIFEST} (its other files are there). {rebuild_hint(index_dir)}"
+            )
         raise IndexMissingError(f"No index at {index_dir}. {rebuild_hint(index_dir)}")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -258,6 +341,7 @@ _MANIFEST_FIELDS: dict[str, type | tuple[type, ...]] = {
     "corpus": dict,
     "corpus.files": dict,
     "counts": dict,
+    "files": dict,
 }
 
 
@@ -273,8 +357,25 @@ def _bad_manifest_fields(data: dict[str, Any]) -> list[str]:
     return bad
 
 
+def verify_files(index_dir: Path, manifest: Manifest) -> None:
+    """Raise IndexCorruptError unless every index file is there with the checksum the manifest
+    records (a truncated or overwritten file can pass every other load check)."""
+    expected = manifest["files"]
+    if not expected:
+        raise IndexCorruptError(f"The index manifest at {index_dir} lists no files. {rebuild_hint(index_dir)}")
+    for name, digest in expected.items():
+        path = Path(index_dir) / name
+        if not path.is_file():
+            raise IndexCorruptError(f"The index at {index_dir} lacks {name}. {rebuild_hint(index_dir)}")
+        if _sha256(path) != digest:
+            raise IndexCorruptError(
+                f"The index file {path} does not match its checksum (damaged or changed). {rebuild_hint(index_dir)}"
+            )
+
+
 def load_index(index_dir: Path, embedder_name: str, embedder_dim: int | None = None) -> LoadedIndex:
-    """Load an index, refusing one built by another format or embedder."""
+    """Load an index, refusing one built by another format or embedder, or whose files do not
+    match the checksums of its manifest."""
     index_dir = Path(index_dir)
     manifest = read_manifest(index_dir)
     built_by = manifest["embedder"]["name"]
@@ -283,6 +384,7 @@ def load_index(index_dir: Path, embedder_name: str, embedder_dim: int | None = N
             f"The index at {index_dir} was built with embedder {built_by!r}, but the configured embedder is "
             f"{embedder_name!r}. Vectors of different models cannot be compared. {rebuild_hint(index_dir)}"
         )
+    verify_files(index_dir, manifest)
     try:
         with open(index_dir / CHUNKS, encoding="utf-8") as f:
             chunks = [chunk_from_json(line) for line in f if line.strip()]
@@ -308,9 +410,10 @@ def chunk_from_json(line: str) -> Chunk:
 
 
 def is_stale(manifest: Manifest, corpus_hashes: dict[str, str], chunker: ChunkerConfig) -> bool:
-    """True when the corpus, the chunker settings or the tokenizer changed since the index was built."""
+    """True when the corpus (every source file, by the sha256 of its bytes), the chunker settings
+    or the tokenizer changed since the index was built."""
     return (
-        manifest["corpus"] != corpus_fingerprint(corpus_hashes)
+        corpus_seen(manifest) != corpus_hashes
         or manifest["chunker"] != chunker.as_dict()
         or manifest["tokenizer"] != TOKENIZER_NAME
     )

@@ -58,7 +58,7 @@ def make_nul(case: Path) -> Path:
 def make_no_sources(case: Path) -> Path:
     folder = case / "scans"
     folder.mkdir()
-    (folder / "page1.pdf").write_bytes(b"%PDF-1.4\n")
+    (folder / "page1.tiff").write_bytes(b"II*\x00")
     (folder / "page2.png").write_bytes(PNG)
     return folder
 
@@ -69,7 +69,7 @@ BAD_INPUTS = {
     "gbk": (make_gbk, "not UTF-8"),
     "png": (make_png, "binary"),
     "nul-bytes": (make_nul, "binary"),
-    "no-sources": (make_no_sources, "No .txt or .md files"),
+    "no-sources": (make_no_sources, "No .txt, .md"),
 }
 
 
@@ -152,15 +152,17 @@ def test_unchanged_rebuild_from_the_cli_reuses_every_vector(runs, real_index_dir
 # --- the same entry point in-process, for cases that need a stub or a richer folder -----------
 
 
-def test_one_bad_file_among_good_ones_stops_the_build_before_anything_is_written(index_copy, tmp_path, capsys):
+def test_one_bad_file_among_good_ones_is_skipped_by_name_and_the_rest_indexed(index_copy, tmp_path, capsys):
     folder = tmp_path / "mixed"
     shutil.copytree(CORPUS_DIR, folder)
     (folder / "zz_gbk.txt").write_bytes(GBK)  # sorted after the good file: read last
-    before = snapshot(index_copy)
-    assert main([str(folder), "--index-dir", str(index_copy), "--quiet"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "zz_gbk.txt" in err[0] and "iconv" in err[0]
-    assert snapshot(index_copy) == before
+    assert main([str(folder), "--index-dir", str(index_copy), "--quiet"]) == 0
+    captured = capsys.readouterr()
+    skipped = [line for line in captured.out.splitlines() if "zz_gbk.txt" in line]
+    assert len(skipped) == 1 and "skipped" in skipped[0] and "iconv" in skipped[0]
+    manifest = read_manifest(index_copy)
+    assert sorted(manifest["corpus"]["files"]) == [CORPUS_FILE.name]
+    assert "Traceback" not in captured.err
 
 
 def test_headings_only_file_is_refused_by_name(index_copy, tmp_path, capsys):

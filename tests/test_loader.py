@@ -148,12 +148,21 @@ def test_file_of_only_headings_is_refused(tmp_path):
         load_corpus([path])
 
 
-def test_folder_lists_only_txt_and_md_sorted(tmp_path):
-    for name in ("b.md", "a.txt", "c.TXT", "photo.png", "notes.docx"):
+def test_folder_lists_only_source_formats_sorted(tmp_path):
+    for name in ("b.md", "a.txt", "c.TXT", "photo.png", "notes.docx", "slides.pptx", "e.pdf", "f.HTML", "g.htm"):
         (tmp_path / name).write_text("x", encoding="utf-8")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "d.txt").write_text("x", encoding="utf-8")
-    assert [p.name for p in find_files([tmp_path])] == ["a.txt", "b.md", "c.TXT", "d.txt"]
+    assert [p.name for p in find_files([tmp_path])] == [
+        "a.txt",
+        "b.md",
+        "c.TXT",
+        "e.pdf",
+        "f.HTML",
+        "g.htm",
+        "notes.docx",
+        "d.txt",
+    ]
 
 
 def test_two_files_with_the_same_name_are_refused(tmp_path):
@@ -185,10 +194,11 @@ def test_bad_files_are_refused_by_name(tmp_path, name, content, message):
 def test_missing_path_and_folder_without_sources_are_refused(tmp_path):
     with pytest.raises(CorpusError, match="missing.txt"):
         find_files([tmp_path / "missing.txt"])
-    (tmp_path / "pdfs").mkdir()
-    (tmp_path / "pdfs" / "a.pdf").write_bytes(b"%PDF-1.4")
-    with pytest.raises(CorpusError, match="No .txt or .md files.*pdfs"):
-        find_files([tmp_path / "pdfs"])
+    (tmp_path / "scans").mkdir()
+    (tmp_path / "scans" / "a.png").write_bytes(b"\x89PNG")
+    (tmp_path / "scans" / "b.pptx").write_bytes(b"PK")
+    with pytest.raises(CorpusError, match=r"No \.txt, \.md, .*\.docx or \.pdf files.*scans"):
+        find_files([tmp_path / "scans"])
 
 
 def test_file_hash_depends_on_content():
