@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import threading
 
 from rag.cli import alias
 from rag.errors import ServerError, SettingsError
@@ -38,8 +40,21 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from rag.pipeline import Pipeline
+    from rag.reload import LivePipeline
 
-    pipeline = Pipeline.load(settings, say=lambda message: print(message, flush=True))
+    def say(message: str) -> None:
+        print(message, flush=True)
+
+    pipeline = LivePipeline(Pipeline.load(settings, say=say), say=say)
+    # A new index (minsheng ingest while serving) is swapped in without a restart: when its
+    # manifest changes, or at once on `kill -HUP <pid>`.
+    if settings.reload_seconds > 0:
+        pipeline.watch(settings.reload_seconds)
+    if hasattr(signal, "SIGHUP") and threading.current_thread() is threading.main_thread():
+        signal.signal(
+            signal.SIGHUP,
+            lambda *_: threading.Thread(target=pipeline.reload, kwargs={"force": True}, daemon=True).start(),
+        )
 
     from rag.web import ChatService, build_ui, launch_options
 

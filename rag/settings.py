@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     kiosk_warning_seconds: int = 30  # WCAG 2.2.1: at least 20 s to extend
     feedback_db: Path = Path("data") / FEEDBACK_DB_NAME  # default: data_dir / feedback.sqlite3
     max_question_chars: int = 500
+    # A running app reloads the index when its manifest changes (checked this often; 0 = never) or on SIGHUP
+    reload_seconds: float = Field(2.0, ge=0.0)
 
     # Answering: the least support (0..1) a fact needs before it is stated. Calibrated on
     # evals/questions.jsonl with `python -m evals.calibrate`; below it the assistant refuses.

@@ -200,6 +200,7 @@ KILLED_UPDATE = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # a fresh interpreter per case: seconds on a busy machine
 @pytest.mark.parametrize("stage", ["embedding", "writing"])
 def test_kill_9_during_an_update_leaves_the_previous_index_and_the_next_start_cleans_up(city, tmp_path, stage):
     settings = settings_for(city, tmp_path)

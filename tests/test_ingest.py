@@ -67,7 +67,7 @@ BAD_INPUTS = {
     "missing": (make_missing, "not found"),
     "empty": (make_empty, "empty"),
     "gbk": (make_gbk, "not UTF-8"),
-    "png": (make_png, "binary"),
+    "png": (make_png, "not a source format"),
     "nul-bytes": (make_nul, "binary"),
     "no-sources": (make_no_sources, "No .txt, .md"),
 }

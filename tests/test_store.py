@@ -110,9 +110,13 @@ def test_wrong_format_version_is_a_mismatch(index_copy, e5_embedder):
 def test_missing_index_says_how_to_build_it(tmp_path, e5_embedder):
     with pytest.raises(IndexMissingError, match=REBUILD):
         load_index(tmp_path / "nowhere", e5_embedder.name)
-    (tmp_path / "half").mkdir()  # a folder without a manifest is not an index
-    (tmp_path / "half" / "dense.faiss").write_bytes(b"IxFI")
+    (tmp_path / "other").mkdir()  # a folder of someone else's files is not an index
+    (tmp_path / "other" / "notes.txt").write_text("x", encoding="utf-8")
     with pytest.raises(IndexMissingError):
+        load_index(tmp_path / "other", e5_embedder.name)
+    (tmp_path / "half").mkdir()  # our files without their manifest: a damaged index, to rebuild
+    (tmp_path / "half" / "dense.faiss").write_bytes(b"IxFI")
+    with pytest.raises(IndexCorruptError, match=f"lost its manifest.json.*{REBUILD}"):
         load_index(tmp_path / "half", e5_embedder.name)
 
 
