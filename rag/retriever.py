@@ -21,6 +21,8 @@ from rag.store import LoadedIndex
 from rag.tokens import tokenize
 from rag.types import Hit
 
+_EXACT_SUBSET = 20_000  # allowed chunks scored exactly when the dense index is approximate
+
 
 class HybridRetriever(BaseRetriever):
     """A LangChain retriever over a LoadedIndex; `search` returns typed Hits."""
@@ -41,9 +43,17 @@ class HybridRetriever(BaseRetriever):
         q = self.embedder.embed_question(query)[None, :]
         if allowed is None:
             scores, ids = self.index.dense.search(q, min(self.candidates, n))
+        elif not isinstance(self.index.dense, faiss.IndexFlat) and len(allowed) <= _EXACT_SUBSET:
+            # an approximate index misses much of a small allowed set: score those vectors exactly
+            ids = np.fromiter(sorted(allowed), dtype=np.int64)
+            sims = self.index.dense.reconstruct_batch(ids) @ q[0]
+            top = np.argsort(-sims)[: self.candidates]
+            return {int(ids[i]): float(sims[i]) for i in top}
         else:  # the place and year constraints are applied inside the search, not after it
             selector = faiss.IDSelectorBatch(np.fromiter(allowed, dtype=np.int64))
-            params = faiss.SearchParameters()
+            # HNSW takes only its own parameter type (absent from faiss's type stubs)
+            hnsw = hasattr(self.index.dense, "hnsw")
+            params = faiss.SearchParametersHNSW() if hnsw else faiss.SearchParameters()  # type: ignore[attr-defined]
             params.sel = selector  # the selector must outlive the search: it is a local here
             scores, ids = self.index.dense.search(q, min(self.candidates, n), params=params)
         # FAISS pads with -1 when k exceeds the corpus
@@ -59,7 +69,9 @@ class HybridRetriever(BaseRetriever):
             mask = np.zeros(len(scores), dtype=bool)
             mask[list(allowed)] = True
             scores = np.where(mask, scores, 0.0)
-        top = np.argsort(-scores)[: self.candidates]
+        # the top candidates without sorting a million scores (argpartition is linear)
+        n = min(self.candidates, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n] if 0 < n < len(scores) else np.arange(len(scores))
         return {int(i): float(scores[i]) for i in top if scores[i] > 0}
 
     def search(self, query: str, k: int | None = None, allowed: frozenset[int] | None = None) -> list[Hit]:

@@ -52,6 +52,25 @@ class CorpusInfo(TypedDict):
     skipped: NotRequired[dict[str, str]]  # files that could not be read, so an unchanged one is not "new" again
 
 
+class DenseInfo(TypedDict):
+    """The FAISS index type and its parameters (chosen by size: dense_spec)."""
+
+    type: str  # "flat" (exact) or "hnsw" (approximate)
+    M: NotRequired[int]  # HNSW: links per node
+    ef_construction: NotRequired[int]
+    ef_search: NotRequired[int]
+
+
+# Exact search up to this many chunks; HNSW past it (benchmarks/scale.py: flat search over 100k
+# 384-d vectors already costs tens of ms on 2 cores, HNSW stays near 1 ms at recall@10 >= 0.98).
+HNSW_FROM = 50_000
+HNSW_PARAMS: DenseInfo = {"type": "hnsw", "M": 32, "ef_construction": 80, "ef_search": 96}
+
+
+def dense_spec(n: int) -> DenseInfo:
+    return dict(HNSW_PARAMS) if n >= HNSW_FROM else {"type": "flat"}  # type: ignore[return-value]
+
+
 class Counts(TypedDict):
     chunks: int
     files: int
@@ -71,6 +90,7 @@ class Manifest(TypedDict):
     built_at: str
     build_seconds: float
     files: dict[str, str]  # every index file (relative path) -> sha256, verified on load
+    dense: DenseInfo
 
 
 @dataclass
@@ -124,8 +144,19 @@ def _embed(
     return vectors, len(todo)
 
 
-def _search_indexes(chunks: list[Chunk], vectors: np.ndarray, dim: int) -> tuple[faiss.Index, bm25s.BM25]:
-    dense = faiss.IndexFlatIP(dim)
+def _dense_index(spec: DenseInfo, dim: int) -> faiss.Index:
+    if spec["type"] == "flat":
+        return faiss.IndexFlatIP(dim)
+    index = faiss.IndexHNSWFlat(dim, spec["M"], faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = spec["ef_construction"]
+    index.hnsw.efSearch = spec["ef_search"]
+    return index
+
+
+def _search_indexes(
+    chunks: list[Chunk], vectors: np.ndarray, dim: int, spec: DenseInfo | None = None
+) -> tuple[faiss.Index, bm25s.BM25]:
+    dense = _dense_index(spec or dense_spec(len(chunks)), dim)
     dense.add(vectors)
     bm25 = bm25s.BM25()
     bm25.index([tokenize(c.retrieval_text()) or [""] for c in chunks], show_progress=False)
@@ -156,6 +187,7 @@ def _manifest(
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "build_seconds": round(time.perf_counter() - started, 2),
         "files": {},  # filled in once the files are written
+        "dense": dense_spec(len(chunks)),
     }
 
 
@@ -342,6 +374,8 @@ _MANIFEST_FIELDS: dict[str, type | tuple[type, ...]] = {
     "corpus.files": dict,
     "counts": dict,
     "files": dict,
+    "dense": dict,
+    "dense.type": str,
 }
 
 
@@ -389,6 +423,8 @@ def load_index(index_dir: Path, embedder_name: str, embedder_dim: int | None = N
         with open(index_dir / CHUNKS, encoding="utf-8") as f:
             chunks = [chunk_from_json(line) for line in f if line.strip()]
         dense = faiss.read_index(str(index_dir / DENSE))
+        if "ef_search" in manifest["dense"] and hasattr(dense, "hnsw"):
+            dense.hnsw.efSearch = manifest["dense"]["ef_search"]
         bm25 = bm25s.BM25.load(str(index_dir / BM25_DIR))
     except Exception as exc:  # faiss raises RuntimeError, bm25s/json raise several types
         raise IndexCorruptError(
