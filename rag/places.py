@@ -61,6 +61,9 @@ class Gazetteer:
     def __init__(self, places: list[Place]):
         self.places = places
         self.by_name: dict[str, Place] = {}
+        self.same_name: dict[str, list[Place]] = {}  # 鼓楼区: one in 南京市, 福州市, 徐州市, 开封市
+        for p in places:
+            self.same_name.setdefault(p.name, []).append(p)
         for p in places:  # a province keeps its short form over a city of the same name (吉林)
             for key in (p.name, p.short):
                 if key and (key not in self.by_name or _rank(p) < _rank(self.by_name[key])):
@@ -72,6 +75,10 @@ class Gazetteer:
 
     def get(self, name: str) -> Place | None:
         return self.by_name.get(name.strip())
+
+    def in_city(self, name: str, cities: set[str]) -> bool:
+        """Whether a county or district of this full name lies in one of the named cities."""
+        return any(p.city in cities for p in self.same_name.get(name, ()))
 
     def find(self, text: str) -> list[Mention]:
         """Place names in text, longest match first, non-overlapping, in order."""
