@@ -143,7 +143,8 @@ def build_meta(
         resolved = tuple((g.get(str(p)).name if g.get(str(p)) else str(p)) for p in places)  # type: ignore[union-attr]
     else:
         resolved = find_places(title, opening, " ".join(bylines + head_lines)) or find_places("", full_text, "")
-    kind = str(front.get("kind") or detect_kind(title, opening))
+    # the lines above the body count too: a Q&A's first 问: line is read as a heading
+    kind = str(front.get("kind") or detect_kind(title, "\n".join([*head_lines[1:], opening])))
     if kind not in get_args(ArticleKind):
         kind = "news"
     date = str(front.get("date") or "") or find_date(head_lines + bylines) or ""

@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Literal
 
 import ahocorasick
+import jieba
 
 from rag.errors import ModelUnavailableError
+from rag.tokens import ensure_initialised
 
 Level = Literal["province", "city", "county"]
 
@@ -86,6 +88,9 @@ class Gazetteer:
         for end, key in self._automaton.iter(text):
             start = end - len(key) + 1
             found.append(Mention(self.by_name[key], key, start, end + 1))
+        if any(m.place.level == "county" for m in found):
+            cuts = _word_boundaries(text)  # 新增城区 is 新增/城区, not 增城区: a county must be whole words
+            found = [m for m in found if m.place.level != "county" or (m.start in cuts and m.end in cuts)]
         found.sort(key=lambda m: (m.start, -(m.end - m.start)))
         kept: list[Mention] = []
         for m in found:
@@ -97,6 +102,15 @@ class Gazetteer:
     def parent(self, place: Place) -> Place | None:
         name = place.city or place.province
         return self.by_name.get(name) if name else None
+
+
+def _word_boundaries(text: str) -> set[int]:
+    ensure_initialised()
+    cuts, at = {0}, 0
+    for word in jieba.lcut(text):
+        at += len(word)
+        cuts.add(at)
+    return cuts
 
 
 def _rank(place: Place) -> int:
