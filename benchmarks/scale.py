@@ -115,7 +115,17 @@ def generate(n: int, chunks, base, places, years):
         bump = 1 + (i // len(chunks)) % 97  # figures moved so that the same sentence states another value
         text = _NUMBER.sub(lambda m, k=bump: _bump(m.group(0), k), c.text, count=1)
         text = f"{PLACES[p]}{YEARS[y]}年：{text}"
-        out.append(replace(c, id=f"{i:08x}", text=text, source=f"{PLACES[p]}-{YEARS[y]}-{c.source}"))
+        out.append(
+            replace(
+                c,
+                id=f"{i:08x}",
+                text=text,
+                source=f"{PLACES[p]}-{YEARS[y]}-{c.source}",
+                places=(f"{PLACES[p]}市",),
+                years=(YEARS[y],),
+                date=f"{YEARS[y]}-12",
+            )
+        )
         vectors[i] = base[b] + 0.35 * places[p] + 0.2 * years[y] + 0.05 * rng.standard_normal(base.shape[1])
     return out, _normalise(vectors)
 
@@ -164,7 +174,8 @@ def serve(folder: Path, n_queries: int) -> dict:
     questions = [json.loads(line)["question"] for line in (ROOT / "evals" / "questions.jsonl").open(encoding="utf-8")]
     chunks = base_chunks()
     _, places, years, qvecs = cached_vectors(chunks, questions)
-    settings = Settings(index_dir=folder, corpus_dir=ROOT / "corpus")
+    # no profile.toml there: the profile (places covered) comes from the generated chunks
+    settings = Settings(index_dir=folder, corpus_dir=folder.parent)
     embedder = make_embedder("e5", settings.num_threads)
     started = time.perf_counter()
     index = load_index(folder, embedder.name, embedder.dim)
@@ -175,16 +186,21 @@ def serve(folder: Path, n_queries: int) -> dict:
 
     rng = np.random.default_rng(1)
     picks = rng.choice(len(questions), size=min(n_queries, len(questions)), replace=False)
-    retrieval, answer = [], []
+    retrieval: list[float] = []
+    answer: list[float] = []
+    reasons: dict[str, int] = {}
     for j in picks:
-        place, year = rng.integers(len(PLACES)), rng.integers(len(YEARS))
-        question = f"{PLACES[place]}{YEARS[year]}年{questions[j]}"
+        # a place and year the generated corpus has (a small one covers only some of them)
+        _, place, year = variant(int(rng.integers(index.dense.ntotal)), len(chunks))
+        asked = questions[j].replace("郑州", PLACES[place])  # the eval set is about one city
+        question = f"{YEARS[year]}年" + (asked if PLACES[place] in asked else PLACES[place] + asked)
         t = time.perf_counter()
         pipeline.retriever.search(question)
         retrieval.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
-        pipeline.ask(question)
+        reply = pipeline.ask(question)
         answer.append((time.perf_counter() - t) * 1000)
+        reasons[reply.reason] = reasons.get(reply.reason, 0) + 1
 
     # recall@10 of the chosen FAISS index against exact search, on the same vectors
     vectors = np.load(folder.parent / "vectors.npy")
@@ -202,6 +218,7 @@ def serve(folder: Path, n_queries: int) -> dict:
         "answer_p50_ms": round(statistics.median(answer), 1),
         "answer_p95_ms": round(_pct(answer, 95), 1),
         "recall_at_10": round(recall, 4),
+        "reasons": reasons,
     }
 
 

@@ -23,7 +23,7 @@ from rag.errors import CorpusError, RagError
 from rag.loader import Corpus, read_corpus
 from rag.settings import Settings
 from rag.store import Manifest, build_index, read_manifest
-from rag.types import Chunk
+from rag.types import Chunk, Paragraph
 
 
 def chunker_config(settings: Settings) -> ChunkerConfig:
@@ -55,6 +55,8 @@ class IngestReport:
     kept: tuple[str, ...] = ()
     skipped: dict[str, str] = field(default_factory=dict)  # file -> why
     previous_chunks: int = 0  # chunks of the index this one replaced (0 if none)
+    paragraphs: list[Paragraph] = field(default_factory=list, repr=False)  # what was read, for rag.inventory
+    chunks: list[Chunk] = field(default_factory=list, repr=False)
 
     @property
     def dropped_chunks(self) -> int:
@@ -118,6 +120,8 @@ def update(
         kept=tuple(n for n in new if old.get(n) == new[n]),
         skipped=dict(corpus.skipped),
         previous_chunks=previous_chunks,
+        paragraphs=corpus.paragraphs,
+        chunks=chunks,
     )
 
 

@@ -7,7 +7,7 @@ reason, the rest is indexed. Documents are compared with the previous index by c
 hash and only new or changed sentences are embedded; the report says which documents
 were added, changed, removed and kept. The new index is swapped in only when complete,
 so Ctrl-C (or a kill) leaves the old one serving.
-The work is rag.indexing.ingest; settings options and errors: rag/cli.py.
+The work is rag.indexing.update; the per-article report rag.inventory; settings options and errors: rag/cli.py.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from rag.cli import alias
 from rag.indexing import update
+from rag.inventory import describe, inventory
 from rag.settings import Settings
 
 HELP = "build or update the index from .txt/.md/.html/.docx/.pdf files"
@@ -26,7 +27,10 @@ HELP = "build or update the index from .txt/.md/.html/.docx/.pdf files"
 
 def configure(parser: argparse.ArgumentParser, settings: argparse._ArgumentGroup) -> None:
     parser.add_argument("paths", nargs="*", type=Path, help="source files or folders (default: --corpus-dir)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar and no per-article report")
+    parser.add_argument(
+        "--list-all", action="store_true", help="list every line kept out of the index, not the first five per article"
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -37,6 +41,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except KeyboardInterrupt:
         print("Interrupted: the previous index is unchanged.", file=sys.stderr)
         return 130
+    if not args.quiet:
+        print(describe(inventory(report.paragraphs, report.chunks), full=args.list_all))
     print("\n".join(report.lines()))
     manifest = report.manifest
     counts = manifest["counts"]
