@@ -102,6 +102,9 @@ def split_facts(chunk: Chunk, rank: int = 1) -> list[Fact]:
     return facts
 
 
+DF_SAMPLE = 20_000  # chunks whose terms are counted exactly; an even sample of this many past it
+
+
 class TermWeights:
     """IDF of a term over the chunks (substring match, as Chinese has no spaces).
 
@@ -111,12 +114,24 @@ class TermWeights:
 
     def __init__(self, chunks: list[Chunk], unknown_boost: float = 2.0):
         self.unknown_boost = unknown_boost
-        self._texts = [c.retrieval_text().lower() for c in chunks]
-        self._n = len(chunks)
+        texts = [c.retrieval_text().lower() for c in chunks]
+        self._n = len(texts)
+        # Counting a term in every chunk costs ~0.15 s at 100k chunks, several times per question
+        # (benchmarks/scale.py); past DF_SAMPLE chunks the count is taken on an even sample and
+        # scaled, and "never named" is still checked over every chunk, in one C-speed search.
+        step = max(1, -(-len(texts) // DF_SAMPLE))
+        self._texts = texts[::step]
+        self._scale = self._n / len(self._texts) if self._texts else 1.0
+        self._joined = "\n".join(texts) if step > 1 else ""
         self._cache: dict[str, float] = {}
 
     def df(self, term: str, alternatives: tuple[str, ...] = ()) -> int:
-        return sum(1 for t in self._texts if term in t or any(a in t for a in alternatives))
+        found = sum(1 for t in self._texts if term in t or any(a in t for a in alternatives))
+        if not self._joined:  # every chunk counted: exact
+            return found
+        if found:
+            return max(1, round(found * self._scale))
+        return int(any(w in self._joined for w in (term, *alternatives)))  # rare, or never named
 
     def weight(self, term: str, alternatives: tuple[str, ...] = (), noun: bool = True) -> float:
         key = f"{term}|{'|'.join(alternatives)}|{noun}"

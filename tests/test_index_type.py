@@ -55,3 +55,17 @@ def test_past_the_threshold_the_index_is_hnsw_with_its_parameters_recorded_and_a
             assert [h.chunk.id for h in a.search(query, allowed=allowed)] == [
                 h.chunk.id for h in b.search(query, allowed=allowed)
             ]
+
+
+def test_term_weights_past_the_sample_size_stay_close_and_never_named_terms_stay_exact(chunks, monkeypatch):
+    from rag import facts
+
+    exact = facts.TermWeights(chunks[0])
+    monkeypatch.setattr(facts, "DF_SAMPLE", 10)  # the real corpus becomes "large": counted on a sample
+    sampled = facts.TermWeights(chunks[0])
+    once = next(w for w in ("凤凰台", "周戈", "远程诊疗室") if exact.df(w) == 1)
+    for term in ("养老", "郑州", "网格", "学校", once, "洛阳", "房价", "幼儿园"):
+        assert (sampled.df(term) == 0) == (exact.df(term) == 0), term  # never named: exact
+    assert sampled.df(once) >= 1
+    for term in ("养老", "郑州", "网格"):
+        assert abs(sampled.weight(term) - exact.weight(term)) < 1.0, term  # an estimate, near the count
