@@ -15,6 +15,7 @@ and in 2 processes of 1 thread; USE v3 (numpy); the hash embedder (no model, a f
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
 import time
@@ -59,7 +60,8 @@ def run(option: str, items: list[str]) -> tuple[float, np.ndarray]:
     if procs == 1:
         return _timed(model, threads, batch, items)
     shards = [items[i::procs] for i in range(procs)]
-    with ProcessPoolExecutor(procs) as pool:
+    # spawn, not fork: a child forked after the parent's OpenMP runtime started can hang in it
+    with ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("spawn")) as pool:
         # the processes load their models first; the time counted is the slowest shard's embedding
         results = list(pool.map(_worker, [(model, threads, batch, s) for s in shards]))
     seconds = max(r[0] for r in results)
