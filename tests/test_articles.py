@@ -86,3 +86,12 @@ def test_a_quote_widens_within_its_sentence_to_the_figures_asked():
     wide = widen_to_figures(fact, question, 2)
     assert "24.85%" in wide.text and "0.16%" in wide.text and "详情" not in wide.text
     assert widen_to_figures(fact, question, 1) == fact
+
+
+def test_a_list_items_number_is_not_one_of_its_figures():
+    from rag.facts import answering_figures, split_facts
+
+    paragraphs = parse("2023年重点民生事项\n\n02 新改建中小学12所,新增义务教育学位1.2万个\n", "l.txt")
+    chunk = chunk_paragraphs(paragraphs)[0]
+    figures = [f.text for fact in split_facts(chunk, 1) for f in answering_figures(fact, analyse("新改建几所中小学？"))]
+    assert figures == ["12所", "1.2万个"]
