@@ -162,7 +162,13 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
     )
     measure = m.group(1) if (m := _MEASURE.search(text)) else ""
     # the resident's own figures (a possible false premise); years are read as years, not figures
-    figures = tuple(f for f in extract_figures(text) if f.text != HOTLINE and not is_date(f))
+    # (a number inside quotes is part of a name: 转到“三区”的有多少, not a premise)
+    quoted = [m.span() for m in _QUOTED.finditer(text)]
+    figures = tuple(
+        f
+        for f in extract_figures(text)
+        if f.text != HOTLINE and not is_date(f) and not any(s <= f.start and f.end <= e for s, e in quoted)
+    )
     if not asked and figures:  # "基础教育学校有5657所，对吧？" asks about a count
         unit = figures[0].unit
         if unit in ("秒", "秒钟"):
@@ -205,6 +211,7 @@ def figures_wanted(text: str) -> int:
     return max(n, 1)
 
 
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|「[^」]*」")
 _PART_SPLIT = re.compile(r"[，,？?；;、]|(?<=[多少几][个家所张名人])和|以及")
 _QUANTITY = re.compile(r"多少|几|多大|多高|多久|多长|比例|占比|什么时候|how many|how much", re.I)
 
