@@ -212,15 +212,26 @@ def figures_wanted(text: str) -> int:
 
 
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|「[^」]*」")
+_BRACKETED = re.compile(r"\([^)]*\)|（[^）]*）|“[^”]*”|「[^」]*」")
 _PART_SPLIT = re.compile(r"[，,？?；;、]|(?<=[多少几][个家所张名人])和|以及")
 _QUANTITY = re.compile(r"多少|几|多大|多高|多久|多长|比例|占比|什么时候|how many|how much", re.I)
 
 
 def split_parts(text: str) -> list[str]:
     """A question asking two figures, cut into its parts: 有多少个…，照顾了多少名…？"""
-    parts = [p.strip() for p in _PART_SPLIT.split(text) if p and p.strip()]
-    asking = [p for p in parts if _QUANTITY.search(p)]
-    return asking if len(asking) >= 2 else [text]
+    # separators inside brackets or quotes belong to a name: 转到县(市、区)和“三区”的有多少
+    masked = _BRACKETED.sub(lambda m: "\0" * len(m.group(0)), text)
+    parts, start = [], 0
+    for m in _PART_SPLIT.finditer(masked):
+        parts.append(text[start : m.start()])
+        start = m.end()
+    parts = [p.strip() for p in [*parts, text[start:]] if p and p.strip()]
+    asking = [i for i, p in enumerate(parts) if _QUANTITY.search(p)]
+    if len(asking) < 2:
+        return [text]
+    # what comes before the first asked part is its setting: 苏州2023年给教室装空调，装了多少台
+    first = "，".join(parts[: asking[0] + 1])
+    return [first, *(parts[i] for i in asking[1:])]
 
 
 def looks_like_followup(text: str) -> bool:
