@@ -198,8 +198,11 @@ def figure_head(fact: Fact, fig: Figure) -> str:
     """The words naming what a figure counts: 93家[养老机构], [义务教育学校]144所."""
     text = fact.text
     after = []
-    for word, flag in pseg.lcut(text[fig.end :]):
-        if flag.startswith(_STOP_FLAGS) or not word.strip():
+    words = pseg.lcut(text[fig.end :])
+    for i, (word, flag) in enumerate(words):
+        # 34项[为民办实事项目]: a verb that opens a noun phrase (为民 + 办实事) is part of the name
+        opens_noun = i == 0 and flag == "v" and len(words) > 1 and words[1].flag.startswith("n")
+        if (flag.startswith(_STOP_FLAGS) and not opens_noun) or not word.strip():
             break
         after.append(word)
     if any("\u4e00" <= ch <= "\u9fff" for w in after for ch in w):
