@@ -53,8 +53,11 @@ _ASKED = [
     ("count", re.compile(r"多少|几|how many|number of|how much", re.I)),
 ]
 # Wording that only says what kind of figure is wanted; the unit check covers it, so it is no topic.
+# Words that only say what kind of figure is asked (参保[人数], 诉求[总量]): the figure's unit
+# answers them, so they are no topic a passage must contain.
+_COUNT_OF = re.compile(r"(人|户|件|次|个|家|所|张|台|名|座|项|条)数(?!字|据)")
 _ASKED_WORDING = re.compile(
-    r"比例|比重|占比|比率|多少钱|多久|多长时间|什么时候|何时|哪一?年|几月|哪一?天|几号|面积|多大|多高|多长|百分之几|几天|几个?小时|多少天"
+    r"(?:人|户|件|次|个|家|所|张|台|名|座|项|条)数(?!字|据)|总数|总量|数目|金额|比例|比重|占比|比率|多少钱|多久|多长时间|什么时候|何时|哪一?年|几月|哪一?天|几号|面积|多大|多高|多长|百分之几|几天|几个?小时|多少天"
 )
 _MEASURE = re.compile(r"(?:多少|几)(个|家|所|座|支|项|处|条|张|户|对|名|位|人次|人|路|台|件|种|级|万)")
 _UNITS_FOR = {
@@ -160,7 +163,7 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
     asked = next(
         (name for name, pattern in _ASKED if pattern.search(text) and not (name == "procedure" and asks_quantity)), ""
     )
-    measure = m.group(1) if (m := _MEASURE.search(text)) else ""
+    measure = m.group(1) if (m := _MEASURE.search(text) or _COUNT_OF.search(text)) else ""
     # the resident's own figures (a possible false premise); years are read as years, not figures
     # (a number inside quotes is part of a name: 转到“三区”的有多少, not a premise)
     quoted = [m.span() for m in _QUOTED.finditer(text)]

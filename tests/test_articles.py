@@ -106,3 +106,9 @@ def test_a_two_part_question_keeps_its_setting_and_its_names_whole():
     ]
     assert split_parts("其中转到县(市、区)和“三区”的有多少，转到市直单位的有多少？")[0] == "其中转到县(市、区)和“三区”的有多少"
     assert not analyse("其中转到“三区”的有多少？").figures  # a number in quotes names something
+
+
+def test_a_word_naming_the_kind_of_figure_is_answered_by_the_unit():
+    question = analyse("2024年杭州长护险参保人数是多少？")
+    assert set(question.terms) == {"长护险", "参保"} and question.measure == "人"
+    assert "总量" not in analyse("诉求总量是多少？").terms
