@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 
 import gradio as gr
 import pytest
@@ -21,6 +23,7 @@ from rag.web import (
     render_question,
     render_source_card,
     show_topic,
+    static_text,
 )
 
 CITATION = Citation(
@@ -156,7 +159,7 @@ def test_ask_tolerates_junk_history(service):
 
 def test_chat_turns_pass_earlier_questions_as_history(service):
     messages, session, box, feedback_row, status = service.on_ask("郑州划分了多少个社区网格？", Session())
-    assert box == "" and status == "" and feedback_row.visible is True
+    assert box == "" and status == "" and feedback_row is True
     assert [m["role"] for m in messages] == ["user", "assistant"]
     _, session, *_ = service.on_ask("那农村网格呢？", session)
     assert service.pipeline.calls == [
@@ -250,7 +253,7 @@ def test_reset_clears_the_conversation_and_the_server_session(service):
     _, session, *_ = service.on_ask("郑州有多少家养老机构？", Session())
     messages, fresh, box, feedback_row, status = service.on_reset(session)
     assert messages == [] and fresh == Session() and box == ""
-    assert feedback_row.visible is False and "已清空" in status
+    assert feedback_row is False and "已清空" in status
 
 
 def test_topic_buttons_show_only_their_questions():
@@ -271,6 +274,20 @@ def test_kiosk_page_keeps_nothing_in_the_browser_and_has_no_feedback_text_field(
     assert options["run_history"] is False and options["footer_links"] == []
     assert '"idle": 7' in options["js"] and '"warning": 21' in options["js"]
     assert "继续使用" in options["js"] and "ms-restart" in options["js"]
+
+
+def test_render_and_service_load_without_gradio():
+    """A designer or a CLI can use the rendering and the service without the web framework."""
+    code = "import sys, rag.web.render, rag.web.service; print('gradio' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+@pytest.mark.parametrize("name", ["page.css", "kiosk.css", "page.js"])
+def test_the_look_is_in_static_files_served_with_the_page(settings, name):
+    text = static_text(name)
+    options = launch_options(settings, kiosk=True)
+    assert text.strip() and (text in options["css"] or text.split("__CONFIG__")[0] in options["js"])
 
 
 def test_only_the_ask_endpoint_is_public(service):
