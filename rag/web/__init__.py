@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rag.web.render import highlight, render_answer, render_question, render_source_card, source_line
+from rag.web.render import View, highlight, render_answer, render_question, render_source_card, source_line
 from rag.web.service import ChatService, Session
 
 _PAGE_NAMES = {"build_ui", "launch_options", "make_theme", "page_js", "show_topic", "static_text"}
@@ -19,6 +19,7 @@ _PAGE_NAMES = {"build_ui", "launch_options", "make_theme", "page_js", "show_topi
 __all__ = [
     "ChatService",
     "Session",
+    "View",
     "highlight",
     "render_answer",
     "render_question",

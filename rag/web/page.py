@@ -17,6 +17,7 @@ import gradio as gr
 from rag.feedback import RATINGS
 from rag.profile import Profile
 from rag.settings import Settings
+from rag.web.render import View
 from rag.web.service import ChatService, Session
 
 _esc = html.escape
@@ -61,7 +62,7 @@ def make_theme(kiosk: bool) -> gr.themes.Base:
         neutral_hue="slate",
         font=FONTS,
         font_mono=MONO_FONTS,
-        text_size=gr.themes.sizes.text_lg if kiosk else gr.themes.sizes.text_md,
+        text_size=gr.themes.sizes.text_lg,  # 16 px body text on the web: older readers
         spacing_size=gr.themes.sizes.spacing_md,
     )
     kiosk_sizes = dict(
@@ -98,14 +99,37 @@ def page_js(settings: Settings, kiosk: bool) -> str:
 
 
 def _header(kiosk: bool, profile: Profile) -> str:
+    """Title, what the page does, and (web) the text-size switch, run by static/page.js."""
+    hotline = _esc(profile.hotline)
+    tel = f'<a class="ms-tel" href="tel:{hotline}">{hotline}</a>'
     if kiosk:
         lead = "点选话题里的问题，或在下面输入您的问题。本机不保存对话，无人操作时会自动清空。"
     else:
         lead = (
             f"解答{_esc(profile.scope)}的问题。回答只来自官方发布的文章，并注明出处；"
-            f"文章里查不到的，会直接告诉您，并建议拨打 {_esc(profile.hotline)} 市民服务热线。"
+            f"文章里查不到的，会直接告诉您，并建议拨打 {tel} {_esc(profile.hotline_name)}。"
         )
-    return f'<div class="ms-header"><h1>{_esc(profile.name)}</h1><p>{lead}</p></div>'
+    sizes = (
+        ""
+        if kiosk
+        else '<div class="ms-size" role="group" aria-label="字号">'
+        + "".join(
+            f'<button type="button" class="ms-size-button" data-size="{i}" aria-pressed="{str(i == 0).lower()}">'
+            f"{label}</button>"
+            for i, label in enumerate(("标准", "大字", "特大"))
+        )
+        + "</div>"
+    )
+    return f'<div class="ms-header"><h1>{_esc(profile.name)}</h1>{sizes}<p>{lead}</p></div>'
+
+
+def _notice(profile: Profile) -> str:
+    """Shown in the empty chat, before the first question: where answers come from, their limits, privacy."""
+    return (
+        "**您好！** 请输入您的问题，或点选话题里的问题。\n\n"
+        "回答只摘自官方发布的文章，每条都注明出处，但可能不完整，办事请以窗口和官方通知为准。"
+        f"请不要输入身份证号、手机号等个人信息。需要人工帮助，请拨打 {profile.hotline}。"
+    )
 
 
 def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
@@ -123,8 +147,9 @@ def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
                     elem_id="ms-chat",
                     label="对话",
                     show_label=False,
-                    height="46vh" if kiosk else 560,
-                    placeholder="**您好！** 请输入您的问题，或点选话题里的问题。每个回答都注明出处。",
+                    height="46vh" if kiosk else "56vh",  # static/*.css sets it per screen size
+                    autoscroll=False,  # static/page.js scrolls each new answer's first line into view
+                    placeholder=_notice(profile),
                     feedback_options=None,  # our own labelled buttons below, large enough to tap
                     buttons=[] if kiosk else ["copy"],
                     latex_delimiters=[],
@@ -139,6 +164,19 @@ def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
                             for code, label in RATINGS.items()
                         }
                 status = gr.HTML("", elem_id="ms-status", padding=False)
+                # Read-aloud plumbing, hidden: page.js puts the answer's number in the box and clicks the button.
+                speak_index = gr.Number(
+                    elem_id="ms-speak-index", precision=0, container=False, elem_classes="ms-hidden"
+                )
+                speak_go = gr.Button("朗读", elem_id="ms-speak-go", elem_classes="ms-hidden")
+                audio = gr.Audio(
+                    elem_id="ms-audio",
+                    type="filepath",
+                    autoplay=False,  # page.js plays each new file itself: one player, stoppable from 朗读
+                    interactive=False,
+                    show_label=False,
+                    elem_classes="ms-hidden",
+                )
                 with gr.Row(equal_height=True):
                     box = gr.Textbox(
                         label="您的问题",
@@ -147,7 +185,7 @@ def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
                         lines=1,
                         max_lines=4,
                         scale=5,
-                        autofocus=not kiosk,
+                        autofocus=False,  # page.js focuses it on wide screens only: a phone opens at the top
                     )
                     send = gr.Button("提问", variant="primary", elem_id="ms-send", scale=1, min_width=120)
             with gr.Column(scale=2, min_width=320, elem_classes="ms-topics"):
@@ -166,13 +204,17 @@ def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
                         examples += [gr.Button(q, elem_classes="ms-example") for q in questions]
                     topic_groups.append(group)
 
+        view = View(kiosk=kiosk, speak=service.speaker.enabled)
         turn: dict = dict(
-            fn=lambda q, s: _turn(service.on_ask(q, s)),
+            fn=lambda q, s: _turn(service.on_ask(q, s, view)),
             outputs=[chat, session, box, feedback_row, status],
             api_visibility="private",
         )
-        box.submit(inputs=[box, session], **turn)
-        send.click(inputs=[box, session], **turn)
+        read_all = kiosk and service.settings.kiosk_read_aloud and service.speaker.enabled
+        for trigger in (box.submit, send.click):
+            event = trigger(inputs=[box, session], **turn)
+            if read_all:
+                event.then(**_read_latest(service, session, audio))
         for i, button in enumerate(topic_buttons):
             button.click(
                 fn=lambda i=i: show_topic(i, len(topics)),
@@ -181,7 +223,10 @@ def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
                 queue=False,
             )
         for button in examples:
-            button.click(inputs=[button, session], **turn)  # a button's value is its question
+            event = button.click(inputs=[button, session], **turn)  # a button's value is its question
+            if read_all:
+                event.then(**_read_latest(service, session, audio))
+        speak_go.click(fn=service.on_speak, inputs=[speak_index, session], outputs=[audio], api_visibility="private")
         for code, button in rate_buttons.items():
             button.click(
                 fn=lambda s, code=code: service.on_feedback(code, s),
@@ -216,6 +261,11 @@ def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
     return demo
 
 
+def _read_latest(service: ChatService, session: gr.State, audio: gr.Audio) -> dict:
+    """The kiosk's read-every-answer step, chained after each chat turn."""
+    return dict(fn=lambda s: service.on_speak(-1, s), inputs=[session], outputs=[audio], api_visibility="private")
+
+
 def launch_options(settings: Settings, kiosk: bool = False) -> dict[str, Any]:
     """Keyword arguments for demo.launch(): offline, nothing kept in the browser."""
     return dict(
@@ -224,7 +274,7 @@ def launch_options(settings: Settings, kiosk: bool = False) -> dict[str, Any]:
         theme=make_theme(kiosk),
         css=static_text("page.css") + (static_text("kiosk.css") if kiosk else ""),
         js=page_js(settings, kiosk),
-        footer_links=[] if kiosk else ["api"],
+        footer_links=[],  # no "通过 API 使用" link for residents; the /ask API is still served
         run_history=False,  # no record of questions kept in the browser
         pwa=False,
         mcp_server=False,

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import segno
 
 from rag.constants import HOTLINE
 from rag.constants import MARKER as _MARKER
@@ -15,6 +19,18 @@ from rag.privacy import mask_personal_data
 # Answer.reason values: bad input is declined without sending the resident to the hotline.
 NOT_A_REFUSAL_OF_EVIDENCE = {"empty", "too_long"}
 _PREVIEW_CHARS = 120  # how much of an over-long question is echoed on screen
+
+
+@dataclass(frozen=True)
+class View:
+    """How answers are drawn for one page: the kiosk gets QR codes, a page with an engine gets 朗读."""
+
+    kiosk: bool = False
+    speak: bool = False
+
+
+PLAIN = View()  # the web page without read-aloud
+
 
 _esc = html.escape
 
@@ -55,12 +71,32 @@ def render_answer_text(text: str, figures=(), hotline: bool = False) -> str:
     spans = [(s, e, '<strong class="ms-fig">', "</strong>") for s, e in _occurrences(text, figures)]
     spans += [(m.start(), m.end(), '<sup class="ms-ref">', "</sup>") for m in _MARKER.finditer(text)]
     if hotline:
-        spans += [(s, e, '<strong class="ms-hotline-number">', "</strong>") for s, e in _occurrences(text, [HOTLINE])]
+        spans += [(s, e, _HOTLINE_OPEN, _HOTLINE_CLOSE) for s, e in _occurrences(text, [HOTLINE])]
     return _wrap(text, spans)
 
 
-def render_source_card(citation: dict, answer_figures=()) -> str:
-    """An expandable card: article and section, then the cited sentence with its figures marked."""
+# The hotline is a tel: link, so a resident on a phone calls it with one tap.
+_HOTLINE_OPEN = f'<a class="ms-tel" href="tel:{HOTLINE}"><strong class="ms-hotline-number">'
+_HOTLINE_CLOSE = "</strong></a>"
+
+
+@lru_cache(maxsize=256)
+def qr_image(url: str) -> str:
+    """An <img> with a QR code of the address (made offline by segno), for a phone to take away."""
+    uri = segno.make(url, error="m").png_data_uri(scale=4, border=2, dark="#111827")
+    return f'<img class="ms-qr" src="{uri}" alt="二维码：用手机扫码打开原文 {_esc(url, quote=True)}">'
+
+
+def _source_file(citation: dict) -> str:
+    """The file and character offsets, for maintainers; residents read the line above it."""
+    where = _esc(str(citation.get("source") or ""))
+    if where and citation.get("end"):
+        where += f"，第 {int(citation.get('start') or 0)}–{int(citation['end'])} 字"
+    return f'<p class="ms-source-file">文件：{where}</p>' if where else ""
+
+
+def render_source_card(citation: dict, answer_figures=(), view: View = PLAIN) -> str:
+    """An expandable card: article and section, the cited sentence with its figures marked, where it is from."""
     figures = citation.get("figures") or [f for f in answer_figures if f in citation.get("text", "")]
     where = _esc(f"《{citation.get('article', '')}》") if citation.get("article") else ""
     if citation.get("section"):
@@ -71,8 +107,14 @@ def render_source_card(citation: dict, answer_figures=()) -> str:
         '<span class="ms-open-hint">点开看原文</span></summary>'
         f'<blockquote class="ms-quote">{highlight(citation.get("text", ""), figures)}</blockquote>'
         f'<p class="ms-source-meta">{source_line(citation)}</p>'
+        f"{_qr(citation) if view.kiosk else ''}{_source_file(citation)}"
         "</details>"
     )
+
+
+def _qr(citation: dict) -> str:
+    url = str(citation.get("url") or "")
+    return qr_image(url) if url.startswith(("https://", "http://")) else ""
 
 
 def source_line(citation: dict) -> str:
@@ -87,7 +129,7 @@ def source_line(citation: dict) -> str:
     return line
 
 
-def render_answer(answer: dict) -> str:
+def render_answer(answer: dict, view: View = PLAIN) -> str:
     """An assistant message: the reply, how a follow-up was understood, the hotline when refused, the sources."""
     refused = bool(answer.get("refused"))
     hotline = refused and answer.get("reason") not in NOT_A_REFUSAL_OF_EVIDENCE
@@ -102,11 +144,13 @@ def render_answer(answer: dict) -> str:
         parts.append(f'<p class="ms-rewritten">按“{_esc(rewritten)}”理解</p>')
     if hotline and HOTLINE not in text:
         parts.append(
-            f'<p class="ms-hotline">如需帮助，请拨打市民服务热线 <strong class="ms-hotline-number">{HOTLINE}</strong>。</p>'
+            f'<p class="ms-hotline">如需帮助，请拨打市民服务热线 {_HOTLINE_OPEN}{HOTLINE}{_HOTLINE_CLOSE}。</p>'
         )
+    if view.speak and text:
+        parts.append('<button type="button" class="ms-speak">朗读</button>')
     citations = answer.get("citations") or []
     if citations:
-        cards = "".join(render_source_card(c, answer.get("figures", ())) for c in citations)
+        cards = "".join(render_source_card(c, answer.get("figures", ()), view) for c in citations)
         parts.append(
             f'<div class="ms-sources"><p class="ms-sources-title">来源（共 {len(citations)} 处）</p>{cards}</div>'
         )

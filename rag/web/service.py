@@ -8,18 +8,21 @@ browser. They return plain values; rag/web/page.py turns them into Gradio update
 from __future__ import annotations
 
 import logging
+import tempfile
 import threading
 import time
 from copy import deepcopy
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rag.constants import HOTLINE
 from rag.errors import RagError
 from rag.feedback import RATINGS, FeedbackStore
 from rag.privacy import find_personal_data
 from rag.settings import Settings
+from rag.speech import Speaker, make_engine
 from rag.types import Answer
-from rag.web.render import render_answer, render_question, render_status
+from rag.web.render import PLAIN, View, render_answer, render_question, render_status
 
 log = logging.getLogger(__name__)
 
@@ -34,15 +37,21 @@ class Session:
     messages: list[dict] = field(default_factory=list)  # what the chat shows, already rendered
     last_answer: dict | None = None  # the answer the feedback buttons rate
     rated: bool = False
+    replies: list[str] = field(default_factory=list)  # each assistant message's text, for 朗读
 
 
 class ChatService:
     """The pipeline behind a lock, and the handlers the page calls."""
 
-    def __init__(self, pipeline, settings: Settings, feedback: FeedbackStore | None = None):
+    def __init__(
+        self, pipeline, settings: Settings, feedback: FeedbackStore | None = None, speaker: Speaker | None = None
+    ):
         self.pipeline = pipeline
         self.settings = settings
         self.feedback = feedback or FeedbackStore(settings.feedback_db)
+        # Audio files live in the system temp folder (Gradio serves files from there) and hold
+        # only answer text read aloud.
+        self.speaker = speaker or Speaker(make_engine(settings), Path(tempfile.gettempdir()) / "minsheng-speech")
         # The native embedder and jieba are not known to be thread-safe; an answer is short work
         # (tens of ms on an idle 2-core machine), so one lock costs little.
         self._lock = threading.Lock()
@@ -69,7 +78,7 @@ class ChatService:
         """Whether a question may serve as history for the next one (never one carrying personal data)."""
         return bool(question) and len(question) <= self.settings.max_question_chars and not find_personal_data(question)
 
-    def on_ask(self, question: str, session: Session | None):
+    def on_ask(self, question: str, session: Session | None, view: View = PLAIN):
         """Chat turn -> (messages, session, textbox, feedback row shown, status)."""
         session = deepcopy(session) if session is not None else Session()
         question = (question if isinstance(question, str) else "").strip()
@@ -86,10 +95,21 @@ class ChatService:
                 {"role": "user", "content": render_question(question, self.settings.max_question_chars)}
             )
             session.last_answer, session.rated = result, False
-        session.messages.append({"role": "assistant", "content": render_answer(result)})
+        session.messages.append({"role": "assistant", "content": render_answer(result, view)})
+        session.replies.append(str(result.get("answer", "")))
         if self._remembered(question):
             session.questions.append(question)
         return session.messages, session, "", session.last_answer is not None, ""
+
+    def on_speak(self, which, session: Session | None) -> Path | None:
+        """The audio of one assistant message (its 0-based number on screen; -1 = the latest), or None."""
+        replies = session.replies if session is not None else []
+        try:
+            index = int(which)
+            text = replies[index]
+        except (TypeError, ValueError, IndexError):
+            return None
+        return self.speaker.speak(text)
 
     def on_feedback(self, rating: str, session: Session | None):
         """A rating of the latest answer -> (status, session). Stored masked."""
