@@ -293,11 +293,11 @@ def test_render_and_service_load_without_gradio():
     assert out.strip() == "False"
 
 
-@pytest.mark.parametrize("name", ["page.css", "kiosk.css", "page.js"])
+@pytest.mark.parametrize("name", ["page.css", "kiosk.css", "root.css", "page.js"])
 def test_the_look_is_in_static_files_served_with_the_page(settings, name):
     text = static_text(name)
     options = launch_options(settings, kiosk=True)
-    assert text.strip() and (text in options["css"] or text.split("__CONFIG__")[0] in options["js"])
+    assert text.strip() and any(text.split("__CONFIG__")[0] in options[k] for k in ("css", "head", "js"))
 
 
 def test_only_the_ask_endpoint_is_public(service):

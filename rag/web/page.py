@@ -128,7 +128,7 @@ def _notice(profile: Profile) -> str:
     return (
         "**您好！** 请输入您的问题，或点选话题里的问题。\n\n"
         "回答只摘自官方发布的文章，每条都注明出处，但可能不完整，办事请以窗口和官方通知为准。"
-        f"请不要输入身份证号、手机号等个人信息。需要人工帮助，请拨打 {profile.hotline}。"
+        f"请不要输入身份证号、手机号等个人信息。需要人工帮助，请拨打 [{profile.hotline}](tel:{profile.hotline})。"
     )
 
 
@@ -274,6 +274,7 @@ def launch_options(settings: Settings, kiosk: bool = False) -> dict[str, Any]:
         theme=make_theme(kiosk),
         css=static_text("page.css") + (static_text("kiosk.css") if kiosk else ""),
         js=page_js(settings, kiosk),
+        head=f"<style>{static_text('root.css')}</style>",
         footer_links=[],  # no "通过 API 使用" link for residents; the /ask API is still served
         run_history=False,  # no record of questions kept in the browser
         pwa=False,

@@ -6,7 +6,7 @@
 
   // Chinese names for Gradio's built-in controls, whose labels are English and, for messages,
   // raw markup ("bot's message: <div class=...>"). Re-applied whenever the chat changes.
-  const LABELS = { "Copy message": "复制这条消息", "Copied message": "已复制", "Clear": "清空对话" };
+  const LABELS = { "Copy message": "复制这条消息", "Copied message": "已复制", "Clear": "清空对话", "Scroll down": "滚动到最新消息" };
   const relabel = () => {
     const root = chat();
     if (!root) return;
