@@ -141,7 +141,7 @@ def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
         with gr.Row(equal_height=False):
             gr.HTML(_header(kiosk, profile), padding=False)
             restart = gr.Button("重新开始", elem_id="ms-restart", variant="secondary", scale=0, min_width=180)
-        with gr.Row(equal_height=False):
+        with gr.Row(equal_height=False, elem_id="ms-main"):
             with gr.Column(scale=3, min_width=360):
                 chat = gr.Chatbot(
                     elem_id="ms-chat",
