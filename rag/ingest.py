@@ -14,7 +14,9 @@ import time
 from pathlib import Path
 
 from rag.cli import alias
-from rag.indexing import ingest
+from rag.indexing import chunker_config, ingest, load_chunks
+from rag.inventory import describe, inventory
+from rag.loader import load_corpus
 from rag.settings import Settings
 
 HELP = "build or update the index from .txt/.md files"
@@ -22,7 +24,10 @@ HELP = "build or update the index from .txt/.md files"
 
 def configure(parser: argparse.ArgumentParser, settings: argparse._ArgumentGroup) -> None:
     parser.add_argument("paths", nargs="*", type=Path, help="source .txt/.md files or folders (default: --corpus-dir)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar and no per-article report")
+    parser.add_argument(
+        "--list-all", action="store_true", help="list every line kept out of the index, not the first five per article"
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -33,6 +38,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except KeyboardInterrupt:
         print("Interrupted: the previous index is unchanged.", file=sys.stderr)
         return 130
+    if not args.quiet:
+        print(corpus_report(paths, settings, full=args.list_all))
     counts = manifest["counts"]
     print(
         f"Indexed {counts['chunks']} chunks from {counts['files']} file(s) "
@@ -40,6 +47,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         f"into {settings.index_dir} in {time.perf_counter() - started:.1f} s."
     )
     return 0
+
+
+def corpus_report(paths: list[Path], settings: Settings, full: bool = False) -> str:
+    """Per article: the metadata detected, the sentences indexed, and the lines kept out."""
+    paragraphs, _ = load_corpus(paths)
+    return describe(inventory(paragraphs, load_chunks(paths, chunker_config(settings))[0]), full=full)
 
 
 def main(argv: list[str] | None = None) -> int:
