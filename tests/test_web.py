@@ -392,3 +392,14 @@ def test_page_names_the_profile_place_and_shows_the_notice_before_the_first_ques
     assert 'href="tel:12345"' in html and 'aria-label="字号"' in html
     chat = next(b for b in demo.blocks.values() if isinstance(b, gr.Chatbot))
     assert "可能不完整" in chat.placeholder and "个人信息" in chat.placeholder
+
+
+@pytest.mark.parametrize("read_aloud", [False, True])
+def test_kiosk_reads_every_answer_only_when_the_setting_says_so(settings, tmp_path, read_aloud):
+    kiosk_settings = settings.model_copy(update={"kiosk_read_aloud": read_aloud})
+    service = ChatService(StubPipeline(), kiosk_settings, speaker=FakeSpeaker(tmp_path))  # type: ignore[arg-type]
+    demo = build_ui(service, kiosk=True)
+    audio = next(b for b in demo.blocks.values() if isinstance(b, gr.Audio))
+    speaking = [d for d in demo.fns.values() if any(o._id == audio._id for o in d.outputs)]
+    # 朗读 itself (clear, then speak) is always there; reading every answer adds one step per way to ask
+    assert (len(speaking) > 2) is read_aloud
