@@ -33,7 +33,7 @@
     if (all.length === answers) return;
     const grew = all.length > answers;
     answers = all.length;
-    if (!grew) return;
+    if (!grew) { player.pause(); return; }  // 重新开始 or the idle reset: the next resident hears nothing
     const answer = all[all.length - 1];
     const scroller = root.querySelector(".bubble-wrap");
     if (scroller) {
