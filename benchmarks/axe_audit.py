@@ -1,6 +1,6 @@
 """axe-core counts for the web chat and the kiosk, per page state, printed as a table.
 
-    .venv/bin/python benchmarks/axe_audit.py [--index-dir DIR]
+    .venv/bin/python benchmarks/axe_audit.py [--dark]
 
 Starts both modes in-process on the real pipeline, drives Debian's /usr/bin/chromium with
 Playwright, injects axe-core (bundled by the axe-playwright-python package) and counts
@@ -65,6 +65,7 @@ def audit(axe, page) -> tuple[Counter, list[str]]:
 
 
 def main() -> int:
+    scheme = "dark" if "--dark" in sys.argv[1:] else "light"  # the browser's preference; Gradio follows it
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
 
@@ -88,7 +89,9 @@ def main() -> int:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             for mode, size in (("web", (375, 812)), ("web", (1280, 900)), ("kiosk", (1080, 1920))):
-                page = browser.new_page(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
+                page = browser.new_page(
+                    viewport={"width": size[0], "height": size[1]}, locale="zh-CN", color_scheme=scheme
+                )
                 page.goto(urls[mode])
                 page.wait_for_selector("#ms-question textarea")
                 page.wait_for_timeout(500)
