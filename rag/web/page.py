@@ -132,6 +132,38 @@ def _notice(profile: Profile) -> str:
     )
 
 
+def _speech_controls() -> tuple[gr.Number, gr.Button, gr.Audio]:
+    """Read-aloud plumbing, hidden: page.js puts the answer's number in the box and clicks the button."""
+    index = gr.Number(elem_id="ms-speak-index", precision=0, container=False, elem_classes="ms-hidden")
+    go = gr.Button("朗读", elem_id="ms-speak-go", elem_classes="ms-hidden")
+    audio = gr.Audio(
+        elem_id="ms-audio",
+        type="filepath",
+        autoplay=False,  # page.js plays each new file itself: one player, stoppable from 朗读
+        interactive=False,
+        show_label=False,
+        elem_classes="ms-hidden",
+    )
+    return index, go, audio
+
+
+def _topics(topics: dict[str, tuple[str, ...]]) -> tuple[list[gr.Button], list[gr.Column], list[gr.Button]]:
+    """Topic buttons, and under them each topic's ready questions (the first topic's shown)."""
+    gr.HTML("<h2>按话题提问</h2><p>先点话题，再点问题，马上回答。</p>", padding=False)
+    with gr.Row(elem_id="ms-topic-buttons"):
+        buttons = [
+            gr.Button(topic, variant="primary" if i == 0 else "secondary", elem_classes="ms-topic", min_width=100)
+            for i, topic in enumerate(topics)
+        ]
+    groups: list[gr.Column] = []
+    examples: list[gr.Button] = []
+    for i, questions in enumerate(topics.values()):
+        with gr.Column(visible=i == 0, elem_classes="ms-topic-questions") as group:
+            examples += [gr.Button(q, elem_classes="ms-example") for q in questions]
+        groups.append(group)
+    return buttons, groups, examples
+
+
 def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
     """The page. Handlers are ChatService methods; the named API endpoint is /ask."""
     profile: Profile = getattr(service.pipeline, "profile", None) or Profile()
@@ -164,19 +196,7 @@ def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
                             for code, label in RATINGS.items()
                         }
                 status = gr.HTML("", elem_id="ms-status", padding=False)
-                # Read-aloud plumbing, hidden: page.js puts the answer's number in the box and clicks the button.
-                speak_index = gr.Number(
-                    elem_id="ms-speak-index", precision=0, container=False, elem_classes="ms-hidden"
-                )
-                speak_go = gr.Button("朗读", elem_id="ms-speak-go", elem_classes="ms-hidden")
-                audio = gr.Audio(
-                    elem_id="ms-audio",
-                    type="filepath",
-                    autoplay=False,  # page.js plays each new file itself: one player, stoppable from 朗读
-                    interactive=False,
-                    show_label=False,
-                    elem_classes="ms-hidden",
-                )
+                speak_index, speak_go, audio = _speech_controls()
                 with gr.Row(equal_height=True):
                     box = gr.Textbox(
                         label="您的问题",
@@ -189,20 +209,7 @@ def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
                     )
                     send = gr.Button("提问", variant="primary", elem_id="ms-send", scale=1, min_width=120)
             with gr.Column(scale=2, min_width=320, elem_classes="ms-topics"):
-                gr.HTML("<h2>按话题提问</h2><p>先点话题，再点问题，马上回答。</p>", padding=False)
-                with gr.Row(elem_id="ms-topic-buttons"):
-                    topic_buttons = [
-                        gr.Button(
-                            topic, variant="primary" if i == 0 else "secondary", elem_classes="ms-topic", min_width=100
-                        )
-                        for i, topic in enumerate(topics)
-                    ]
-                topic_groups: list[gr.Column] = []
-                examples: list[gr.Button] = []
-                for i, questions in enumerate(topics.values()):
-                    with gr.Column(visible=i == 0, elem_classes="ms-topic-questions") as group:
-                        examples += [gr.Button(q, elem_classes="ms-example") for q in questions]
-                    topic_groups.append(group)
+                topic_buttons, topic_groups, examples = _topics(topics)
 
         view = View(kiosk=kiosk, speak=service.speaker.enabled)
         turn: dict = dict(
