@@ -378,3 +378,16 @@ def test_read_aloud_button_gets_mandarin_audio_from_the_server(web):
     audio = page.request.get(link.get_attribute("href")).body()
     assert audio[:4] == b"RIFF" and len(audio) > 50_000  # seconds of speech, not an empty file
     assert page.outside == []
+
+
+def test_tapping_a_marker_opens_its_source_card(web):
+    page = web
+    answer = ask(page, "郑州有多少家养老机构？")
+    marker = answer.locator(".ms-answer-text .ms-ref").first
+    expect(marker).to_have_attribute("role", "button")
+    box = marker.bounding_box()
+    assert box is not None and box["width"] >= 24 and box["height"] >= 24
+    card = answer.locator("details.ms-source").first
+    expect(card.locator("mark").first).to_be_hidden()
+    marker.click()
+    expect(card.locator("mark").first).to_be_visible()

@@ -21,7 +21,31 @@
     for (const el of root.querySelectorAll("button[title]")) {
       if (LABELS[el.title]) el.title = LABELS[el.title];
     }
+    // [n] in an answer opens its source card: a button for the keyboard and screen readers too.
+    for (const ref of root.querySelectorAll(".ms-answer-text .ms-ref:not([role])")) {
+      ref.setAttribute("role", "button");
+      ref.setAttribute("tabindex", "0");
+      ref.setAttribute("aria-label", `打开来源 ${ref.textContent.replace(/[^0-9]/g, "")}`);
+    }
   };
+  const openSource = (ref) => {
+    const answer = ref.closest(".ms-answer");
+    const card = [...answer.querySelectorAll("details.ms-source")].find(
+      (d) => d.querySelector("summary .ms-ref")?.textContent === ref.textContent
+    );
+    if (!card) return;
+    card.open = true;
+    card.scrollIntoView({ block: "nearest" });
+    card.querySelector("summary").focus({ preventScroll: true });
+  };
+  document.addEventListener("click", (event) => {
+    const ref = event.target.closest && event.target.closest(".ms-answer-text .ms-ref");
+    if (ref) openSource(ref);
+  });
+  document.addEventListener("keydown", (event) => {
+    const ref = event.target.closest && event.target.closest(".ms-answer-text .ms-ref");
+    if (ref && (event.key === "Enter" || event.key === " ")) { event.preventDefault(); openSource(ref); }
+  });
 
   // Every new answer, however it was asked, scrolls so its first line is visible: first inside
   // the chat box, then the page, just enough to show the chat box.
