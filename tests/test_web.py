@@ -403,3 +403,11 @@ def test_kiosk_reads_every_answer_only_when_the_setting_says_so(settings, tmp_pa
     speaking = [d for d in demo.fns.values() if any(o._id == audio._id for o in d.outputs)]
     # 朗读 itself (clear, then speak) is always there; reading every answer adds one step per way to ask
     assert (len(speaking) > 2) is read_aloud
+
+
+def test_page_works_with_read_aloud_off(settings):
+    service = ChatService(StubPipeline(), settings.model_copy(update={"speech_engine": "off"}))
+    assert not service.speaker.enabled
+    build_ui(service, kiosk=True)  # builds without an engine
+    _, session, *_ = service.on_ask("郑州有多少家养老机构？", Session())
+    assert service.on_speak(0, session) is None  # no audio, no error
