@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     kiosk_warning_seconds: int = 30  # WCAG 2.2.1: at least 20 s to extend
     feedback_db: Path = Path("data") / FEEDBACK_DB_NAME  # default: data_dir / feedback.sqlite3
     max_question_chars: int = 500
+    # Read-aloud (rag/speech.py): engine by name ("espeak-ng", "off"), its voice and speed;
+    # kiosk_read_aloud reads every kiosk answer aloud without a tap on 朗读.
+    speech_engine: str = "espeak-ng"
+    speech_voice: str = "cmn"
+    speech_speed: int = Field(150, ge=80, le=400)  # words per minute; older listeners prefer it slow
+    kiosk_read_aloud: bool = False
 
     # Answering: the least support (0..1) a fact needs before it is stated. Calibrated on
     # evals/questions.jsonl with `python -m evals.calibrate`; below it the assistant refuses.
