@@ -2,7 +2,7 @@
 
 The design card's entry point, the same as `minsheng serve` (rag/serve.py): builds the
 pipeline once (and the index first, if it is missing or stale), builds the page from
-rag/web.py, and serves it. Nothing is fetched from the network.
+rag/web/, and serves it. Nothing is fetched from the network.
 """
 
 from __future__ import annotations

@@ -28,11 +28,16 @@ setup_python() {
 
 setup_browser() {
   # The browser tests drive Debian's Chromium: a test tool's own browser download fails offline.
-  if ! command -v chromium >/dev/null 2>&1; then
+  # Read-aloud speaks with Debian's espeak-ng; screenshots need a CJK font (fonts-noto-cjk).
+  local missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+  [ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
+  if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     else
-      echo "Browser tests need Debian's chromium: sudo apt-get install chromium (they are skipped without it)." >&2
+      echo "Browser and read-aloud tests need: sudo apt-get install ${missing[*]} (they are skipped without it)." >&2
     fi
   fi
 }

@@ -1,4 +1,5 @@
-"""Take the README's screenshots: docs/web.png and docs/kiosk.png.
+"""Take the README's screenshots: docs/phone.png (375x812), docs/web.png (desktop), docs/kiosk.png
+(portrait 1080x1920) and docs/kiosk-landscape.png (1920x1080).
 
     python benchmarks/screenshots.py
 
@@ -62,6 +63,15 @@ def main() -> int:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
 
+            page = browser.new_page(viewport={"width": 375, "height": 812}, locale="zh-CN")
+            page.goto(urls[False])
+            page.wait_for_selector("#ms-question textarea")
+            ask(page, "郑州有多少家养老机构？")
+            page.wait_for_timeout(600)
+            page.evaluate("window.scrollTo(0, 0)")  # the chat box keeps the answer at its top
+            page.wait_for_timeout(300)
+            page.screenshot(path=out / "phone.png")
+
             page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
             page.goto(urls[False])
             page.wait_for_selector("#ms-question textarea")
@@ -70,24 +80,27 @@ def main() -> int:
             ask(page, "洛阳有多少家养老机构？")
             page.get_by_role("button", name="养老与救助", exact=True).click()
             page.wait_for_timeout(800)
+            page.evaluate("window.scrollTo(0, 0)")
             page.screenshot(path=out / "web.png")
 
-            page = browser.new_page(viewport={"width": 1366, "height": 1024}, locale="zh-CN")
-            page.goto(urls[True])
-            page.wait_for_selector("#ms-question textarea")
-            page.get_by_role("button", name="养老与救助", exact=True).click()
-            page.get_by_role("button", name="郑州有多少家养老机构？").click()
-            page.wait_for_selector(".ms-answer", timeout=30_000)
-            page.locator("details.ms-source summary").first.click()
-            page.wait_for_timeout(600)
-            page.locator("#ms-chat .bubble-wrap").evaluate("el => { el.scrollTop = 0; }")  # show the question too
-            page.wait_for_timeout(300)
-            page.screenshot(path=out / "kiosk.png")
+            for name, size in (("kiosk.png", (1080, 1920)), ("kiosk-landscape.png", (1920, 1080))):
+                page = browser.new_page(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
+                page.goto(urls[True])
+                page.wait_for_selector("#ms-question textarea")
+                page.get_by_role("button", name="养老与救助", exact=True).click()
+                page.get_by_role("button", name="郑州有多少家养老机构？").click()
+                page.wait_for_selector(".ms-answer", timeout=30_000)
+                page.locator("details.ms-source summary").first.click()
+                page.wait_for_timeout(600)
+                page.locator("#ms-chat .bubble-wrap").evaluate("el => { el.scrollTop = 0; }")  # the question too
+                page.evaluate("window.scrollTo(0, 0)")
+                page.wait_for_timeout(300)
+                page.screenshot(path=out / name)
             browser.close()
     finally:
         for demo in demos:
             demo.close()
-    print(f"wrote {out / 'web.png'} and {out / 'kiosk.png'}")
+    print(f"wrote phone.png, web.png, kiosk.png and kiosk-landscape.png in {out}")
     return 0
 
 

@@ -1,7 +1,7 @@
 """Serve the web chat on localhost: minsheng serve [--kiosk] [--port N] [--host H] (alias: python app.py).
 
 Builds the pipeline once (and the index first, if it is missing or stale), builds the
-page from rag/web.py, and serves it until Ctrl+C. Nothing is fetched from the network.
+page from rag/web/, and serves it until Ctrl+C. Nothing is fetched from the network.
 Settings options and errors: rag/cli.py.
 """
 

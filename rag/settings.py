@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     max_question_chars: int = 500
     # A running app reloads the index when its manifest changes (checked this often; 0 = never) or on SIGHUP
     reload_seconds: float = Field(2.0, ge=0.0)
+    # Read-aloud (rag/speech.py): engine by name ("espeak-ng", "off"), its voice and speed;
+    # kiosk_read_aloud reads every kiosk answer aloud without a tap on 朗读.
+    speech_engine: str = "espeak-ng"
+    speech_voice: str = "cmn"
+    speech_speed: int = Field(150, ge=80, le=400)  # words per minute; older listeners prefer it slow
+    kiosk_read_aloud: bool = False
 
     # Answering: the least support (0..1) a fact needs before it is stated. Calibrated on
     # evals/questions.jsonl with `python -m evals.calibrate`; below it the assistant refuses.

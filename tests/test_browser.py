@@ -7,6 +7,7 @@ never a browser downloaded by Playwright: that download fails offline.
 from __future__ import annotations
 
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 from urllib.parse import urlparse
@@ -69,9 +70,9 @@ def browser():
         browser.close()
 
 
-def new_page(browser):
+def new_page(browser, viewport=(1366, 1024)):
     """A page that records every request and dialog, and refuses any request that would leave localhost."""
-    context = browser.new_context(viewport={"width": 1366, "height": 1024}, locale="zh-CN")
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN")
     page = context.new_page()
     page.outside, page.dialogs = [], []  # type: ignore[attr-defined]
 
@@ -259,3 +260,134 @@ def test_kiosk_idle_warning_lets_the_resident_continue_then_wipes_the_conversati
     stored = page.evaluate("JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])")
     assert "基础教育" not in stored  # nothing of the conversation is kept in the browser
     assert page.outside == []
+
+
+# --- phones ------------------------------------------------------------------
+
+PHONE = (375, 812)
+
+
+@pytest.fixture
+def phone(browser, servers):
+    context, page = new_page(browser, PHONE)
+    open_page(page, servers["web"])
+    yield page
+    context.close()
+
+
+def first_line_in_view(page, answer) -> bool:
+    """Whether the answer's first line is inside the window (not scrolled off inside the chat box either)."""
+    return answer.evaluate(
+        """(el) => {
+      const r = el.getBoundingClientRect();
+      const box = el.closest('.bubble-wrap').getBoundingClientRect();
+      return r.top >= Math.max(0, box.top) - 1 && r.top + 24 <= Math.min(window.innerHeight, box.bottom);
+    }"""
+    )
+
+
+def test_phone_opens_at_the_top_with_title_chat_and_input_on_one_screen(phone):
+    page = phone
+    page.wait_for_timeout(800)  # Gradio mounts, then page.js runs: nothing may scroll the page
+    assert page.evaluate("window.scrollY") == 0
+    assert page.evaluate("document.activeElement.tagName") != "TEXTAREA"  # no keyboard popping up
+    for selector in (".ms-header h1", "#ms-chat", "#ms-question textarea"):
+        box = page.locator(selector).bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PHONE[1], selector
+    title = page.locator(".ms-header h1").bounding_box()
+    assert title is not None and title["height"] < 80  # one or two lines, not three
+    assert page.locator("#ms-question textarea").bounding_box()["width"] >= 200  # type: ignore[index]
+
+
+def test_phone_answer_to_a_ready_question_scrolls_into_view(phone):
+    page = phone
+    page.get_by_role("button", name="养老与救助", exact=True).click()
+    page.get_by_role("button", name="郑州有多少家养老机构？").click()
+    answer = page.locator(".ms-answer").last
+    expect(answer).to_contain_text("93家", timeout=20_000)
+    page.wait_for_timeout(300)
+    assert first_line_in_view(page, answer)
+
+
+def test_phone_answer_after_enter_is_in_view_and_12345_is_a_tel_link(phone):
+    page = phone
+    for question in ("郑州有多少家养老机构？", "郑州划分了多少个社区网格？", "洛阳有多少家养老机构？"):
+        answer = ask(page, question)
+        page.wait_for_timeout(300)
+        assert first_line_in_view(page, answer), question
+    expect(answer.locator('a[href="tel:12345"]')).to_have_count(1)
+
+
+def test_text_size_switch_enlarges_the_answers_for_this_session_only(web):
+    page = web
+    answer = ask(page, "郑州有多少家养老机构？").locator(".ms-answer-text")
+    before = float(answer.evaluate("(el) => parseFloat(getComputedStyle(el).fontSize)"))
+    page.get_by_role("button", name="特大").click()
+    expect(page.get_by_role("button", name="特大")).to_have_attribute("aria-pressed", "true")
+    after = float(answer.evaluate("(el) => parseFloat(getComputedStyle(el).fontSize)"))
+    assert before >= 16 and after >= 24
+    assert page.evaluate("sessionStorage.getItem('ms-text-size')") == "2"
+    assert page.evaluate("localStorage.length") == 0
+    page.get_by_role("button", name="标准").click()
+
+
+def test_builtin_controls_have_chinese_labels(web):
+    page = web
+    ask(page, "郑州有多少家养老机构？")
+    labels = page.locator("#ms-chat [aria-label]").evaluate_all("(els) => els.map(e => e.getAttribute('aria-label'))")
+    assert "对话记录" in labels and "回答" in labels and "您的问题" in labels
+    assert not [label for label in labels if re.search(r"[A-Za-z]|<", label)], labels
+
+
+# --- accessibility: axe-core in the real page -----------------------------------
+
+axe_module = pytest.importorskip("axe_playwright_python.sync_playwright", reason="needs axe-playwright-python")
+
+
+def serious(page) -> list[str]:
+    violations = axe_module.Axe().run(page).response["violations"]
+    return [f"{v['id']}: {v['nodes'][0]['target']}" for v in violations if v["impact"] in ("critical", "serious")]
+
+
+@pytest.mark.parametrize("mode", ["web", "kiosk"])
+def test_axe_finds_no_critical_or_serious_problem(browser, servers, mode):
+    context, page = new_page(browser, PHONE if mode == "web" else (1080, 1920))
+    open_page(page, servers[mode])
+    found = {"empty": serious(page)}
+    ask(page, "郑州有多少家养老机构？")
+    found["answer"] = serious(page)
+    ask(page, "洛阳有多少家养老机构？")
+    found["refusal"] = serious(page)
+    page.locator("details.ms-source summary").first.click()
+    found["open card"] = serious(page)
+    context.close()
+    assert found == {"empty": [], "answer": [], "refusal": [], "open card": []}
+
+
+# --- read-aloud ----------------------------------------------------------------
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng (apt-get install espeak-ng)")
+def test_read_aloud_button_gets_mandarin_audio_from_the_server(web):
+    page = web
+    answer = ask(page, "郑州全市有多少所基础教育学校？")
+    expect(answer).to_contain_text("3657所")
+    answer.get_by_role("button", name="朗读").click()
+    link = page.locator("#ms-audio a.download-link")
+    expect(link).to_have_attribute("href", re.compile(r"\.wav$"), timeout=20_000)
+    audio = page.request.get(link.get_attribute("href")).body()
+    assert audio[:4] == b"RIFF" and len(audio) > 50_000  # seconds of speech, not an empty file
+    assert page.outside == []
+
+
+def test_tapping_a_marker_opens_its_source_card(web):
+    page = web
+    answer = ask(page, "郑州有多少家养老机构？")
+    marker = answer.locator(".ms-answer-text .ms-ref").first
+    expect(marker).to_have_attribute("role", "button")
+    box = marker.bounding_box()
+    assert box is not None and box["width"] >= 24 and box["height"] >= 24
+    card = answer.locator("details.ms-source").first
+    expect(card.locator("mark").first).to_be_hidden()
+    marker.click()
+    expect(card.locator("mark").first).to_be_visible()

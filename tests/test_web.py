@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
+import subprocess
+import sys
 
 import gradio as gr
 import pytest
+import segno
 
 from rag.feedback import RATINGS, FeedbackStore
+from rag.profile import Profile
 from rag.settings import Settings
 from rag.types import Answer, Citation
 from rag.web import (
     ChatService,
     Session,
+    View,
     build_ui,
     highlight,
     launch_options,
@@ -21,6 +27,7 @@ from rag.web import (
     render_question,
     render_source_card,
     show_topic,
+    static_text,
 )
 
 CITATION = Citation(
@@ -69,6 +76,11 @@ def service(settings) -> ChatService:
 # --- rendering -------------------------------------------------------------
 
 
+def shown(html: str) -> str:
+    """The text a resident sees: the markup without its tags."""
+    return re.sub(r"<[^>]+>", "", html)
+
+
 def test_highlight_escapes_text_and_marks_each_figure():
     assert highlight("<b>93家</b>与93家", ["93家"]) == "&lt;b&gt;<mark>93家</mark>&lt;/b&gt;与<mark>93家</mark>"
 
@@ -114,9 +126,10 @@ def test_answer_shows_figures_markers_and_one_card_per_citation():
 
 def test_refusal_names_the_hotline_once():
     refused = render_answer(StubPipeline().ask("洛阳有多少家养老机构？").to_dict())
-    assert "ms-refused" in refused and refused.count("12345") == 1
+    assert "ms-refused" in refused and shown(refused).count("12345") == 1
     with_hotline = render_answer(Answer("q", "请拨打12345市民服务热线。", refused=True, reason="no_evidence").to_dict())
-    assert with_hotline.count("12345") == 1 and "ms-hotline-number" in with_hotline
+    assert shown(with_hotline).count("12345") == 1 and "ms-hotline-number" in with_hotline
+    assert with_hotline.count('href="tel:12345"') == 1  # one tap calls it on a phone
 
 
 def test_answer_text_from_the_pipeline_is_escaped_too():
@@ -156,7 +169,7 @@ def test_ask_tolerates_junk_history(service):
 
 def test_chat_turns_pass_earlier_questions_as_history(service):
     messages, session, box, feedback_row, status = service.on_ask("郑州划分了多少个社区网格？", Session())
-    assert box == "" and status == "" and feedback_row.visible is True
+    assert box == "" and status == "" and feedback_row is True
     assert [m["role"] for m in messages] == ["user", "assistant"]
     _, session, *_ = service.on_ask("那农村网格呢？", session)
     assert service.pipeline.calls == [
@@ -250,7 +263,7 @@ def test_reset_clears_the_conversation_and_the_server_session(service):
     _, session, *_ = service.on_ask("郑州有多少家养老机构？", Session())
     messages, fresh, box, feedback_row, status = service.on_reset(session)
     assert messages == [] and fresh == Session() and box == ""
-    assert feedback_row.visible is False and "已清空" in status
+    assert feedback_row is False and "已清空" in status
 
 
 def test_topic_buttons_show_only_their_questions():
@@ -271,6 +284,20 @@ def test_kiosk_page_keeps_nothing_in_the_browser_and_has_no_feedback_text_field(
     assert options["run_history"] is False and options["footer_links"] == []
     assert '"idle": 7' in options["js"] and '"warning": 21' in options["js"]
     assert "继续使用" in options["js"] and "ms-restart" in options["js"]
+
+
+def test_render_and_service_load_without_gradio():
+    """A designer or a CLI can use the rendering and the service without the web framework."""
+    code = "import sys, rag.web.render, rag.web.service; print('gradio' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+@pytest.mark.parametrize("name", ["page.css", "kiosk.css", "root.css", "page.js"])
+def test_the_look_is_in_static_files_served_with_the_page(settings, name):
+    text = static_text(name)
+    options = launch_options(settings, kiosk=True)
+    assert text.strip() and any(text.split("__CONFIG__")[0] in options[k] for k in ("css", "head", "js"))
 
 
 def test_only_the_ask_endpoint_is_public(service):
@@ -297,3 +324,90 @@ def test_handlers_over_the_real_answerer_in_memory(hash_pipeline, settings):
     messages, session, *_ = service.on_ask("那农村网格呢？", session)  # read with the previous question
     assert '<strong class="ms-fig">11381个</strong>' in messages[-1]["content"]
     assert len(session.questions) == 3
+
+
+# --- sources a resident can check, read-aloud, hand-off ----------------------
+
+LINKED = {**Answer("q", "x", (CITATION,)).to_dict()["citations"][0], "url": "https://example.gov.cn/a?b=1&c=2"}
+
+
+def test_web_card_links_the_original_and_keeps_the_file_for_maintainers():
+    card = render_source_card(LINKED)
+    assert '<a href="https://example.gov.cn/a?b=1&amp;c=2"' in card and "查看原文" in card
+    assert '<p class="ms-source-file">文件：000_1d03f72a6a377aee.txt，第 1256–1303 字</p>' in card
+    assert "ms-qr" not in card
+
+
+def test_kiosk_card_has_a_qr_code_of_the_address_only():
+    card = render_source_card(LINKED, view=View(kiosk=True))
+    assert card.count('<img class="ms-qr" src="data:image/png;base64,') == 1
+    assert "ms-qr" not in render_source_card({**LINKED, "url": "javascript:alert(1)"}, view=View(kiosk=True))
+    decoded = segno.make("https://example.gov.cn/a?b=1&c=2", error="m").png_data_uri(scale=4, border=2, dark="#111827")
+    assert decoded in card  # the code holds the address and nothing else
+
+
+def test_speak_button_only_where_there_is_an_engine():
+    answer = StubPipeline().ask("郑州有多少家养老机构？").to_dict()
+    assert 'class="ms-speak"' not in render_answer(answer)
+    assert render_answer(answer, View(speak=True)).count('class="ms-speak"') == 1
+
+
+class FakeSpeaker:
+    enabled = True
+
+    def __init__(self, tmp_path):
+        self.tmp_path, self.texts = tmp_path, []
+
+    def speak(self, text):
+        self.texts.append(text)
+        path = self.tmp_path / f"{len(self.texts)}.wav"
+        path.write_bytes(b"RIFF")
+        return path
+
+
+def test_speak_reads_the_chosen_answer_of_this_session(settings, tmp_path):
+    speaker = FakeSpeaker(tmp_path)
+    service = ChatService(StubPipeline(), settings, speaker=speaker)  # type: ignore[arg-type]
+    _, session, *_ = service.on_ask("郑州有多少家养老机构？", Session())
+    _, session, *_ = service.on_ask("洛阳有多少家养老机构？", session)
+    assert service.on_speak(0, session) is not None and speaker.texts == ["全市有93家养老机构[1]。"]
+    service.on_speak(-1, session)
+    assert "没有找到" in speaker.texts[-1]
+    assert service.on_speak(7, session) is None and service.on_speak("x", session) is None
+    assert service.on_speak(0, None) is None
+
+
+def test_api_footer_is_hidden_in_both_modes_but_the_api_is_served(service, settings):
+    for kiosk in (False, True):
+        assert launch_options(settings, kiosk=kiosk)["footer_links"] == []
+    assert any(d.api_name == "ask" for d in build_ui(service).fns.values())
+
+
+def test_page_names_the_profile_place_and_shows_the_notice_before_the_first_question(settings):
+    pipeline = StubPipeline()
+    pipeline.profile = Profile(name="民生问答 · 某市", scope="某市的公共服务", hotline="12345")  # type: ignore[attr-defined]
+    demo = build_ui(ChatService(pipeline, settings))
+    html = " ".join(str(getattr(b, "value", "")) for b in demo.blocks.values() if isinstance(b, gr.HTML))
+    assert "某市的公共服务" in html and "郑州" not in html
+    assert 'href="tel:12345"' in html and 'aria-label="字号"' in html
+    chat = next(b for b in demo.blocks.values() if isinstance(b, gr.Chatbot))
+    assert "可能不完整" in chat.placeholder and "个人信息" in chat.placeholder
+
+
+@pytest.mark.parametrize("read_aloud", [False, True])
+def test_kiosk_reads_every_answer_only_when_the_setting_says_so(settings, tmp_path, read_aloud):
+    kiosk_settings = settings.model_copy(update={"kiosk_read_aloud": read_aloud})
+    service = ChatService(StubPipeline(), kiosk_settings, speaker=FakeSpeaker(tmp_path))  # type: ignore[arg-type]
+    demo = build_ui(service, kiosk=True)
+    audio = next(b for b in demo.blocks.values() if isinstance(b, gr.Audio))
+    speaking = [d for d in demo.fns.values() if any(o._id == audio._id for o in d.outputs)]
+    # 朗读 itself (clear, then speak) is always there; reading every answer adds one step per way to ask
+    assert (len(speaking) > 2) is read_aloud
+
+
+def test_page_works_with_read_aloud_off(settings):
+    service = ChatService(StubPipeline(), settings.model_copy(update={"speech_engine": "off"}))
+    assert not service.speaker.enabled
+    build_ui(service, kiosk=True)  # builds without an engine
+    _, session, *_ = service.on_ask("郑州有多少家养老机构？", Session())
+    assert service.on_speak(0, session) is None  # no audio, no error
