@@ -52,8 +52,8 @@ def _pieces(text: str) -> list[tuple[int, int]]:
         spans.append((start, m.start()))
         start = m.end()
     end = len(text.rstrip("。！？!?；;”’"))
-    if text[start:end].count("“") > text[start:end].count("”"):
-        end += 1  # keep the closing quote of a quoted name: 城市“数字孪生体”
+    if text[start:end].count("“") > text[start:end].count("”") and text[end : end + 1] == "”":
+        end += 1  # keep the closing quote of a quoted name: 城市“数字孪生体”; never past the end (an unclosed “)
     spans.append((start, end))
     return [(s, e) for s, e in spans if e > s]
 

@@ -6,16 +6,18 @@ question; nothing here is rebuilt per request.
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rag.answer import Answerer
 from rag.embedders import NamedEmbeddings, make_embedder
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from rag.indexing import chunker_config, ingest, load_chunks
+from rag.intake import take_in
 from rag.llm import make_rephraser
 from rag.loader import load_corpus
 from rag.profile import Profile, load_profile
@@ -23,6 +25,8 @@ from rag.retriever import HybridRetriever
 from rag.settings import Settings
 from rag.store import LoadedIndex, index_in_memory, is_stale, load_index, read_manifest
 from rag.types import Answer
+
+log = logging.getLogger(__name__)
 
 
 def ensure_index(settings: Settings, embedder: NamedEmbeddings, say: Callable[[str], object] = print) -> LoadedIndex:
@@ -92,6 +96,7 @@ class Pipeline:
             k=settings.top_k,
             candidates=settings.candidates,
             rrf_k=settings.rrf_k,
+            max_chars=settings.max_search_chars,
         )
         profile = load_profile(settings.corpus_dir, index.chunks)
         rephraser = make_rephraser(settings)  # None: extractive only
@@ -99,4 +104,35 @@ class Pipeline:
         return cls(settings, embedder, index, retriever, answerer)
 
     def ask(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Answer:
-        return self.answerer.answer(question, list(history))
+        """Answer one question; whatever goes wrong inside, an Answer (reason "error") comes back.
+
+        The input passes rag/intake.py first: cleaned, personal data removed, history bounded;
+        what was removed or dropped is told in the answer's notices and at the end of its text.
+        """
+        started = time.perf_counter()
+        intake = take_in(question, history, self.settings)
+        try:
+            answer = self.answerer.answer(intake.asked, list(intake.history))
+        except Exception as exc:  # one question's failure must never end a batch or a server
+            log.error("answering %r failed: %s: %s", intake.shown[:200], type(exc).__name__, exc)
+            log.debug("answering failed", exc_info=True)
+            answer = failed_answer(self.profile)
+        notes = "".join(intake.notices)
+        return replace(
+            answer,
+            question=intake.shown,
+            text=f"{answer.text}{'（' + notes + '）' if notes else ''}",
+            notices=intake.notices,
+            latency_ms=(time.perf_counter() - started) * 1000,
+        )
+
+
+def failed_answer(profile: Profile) -> Answer:
+    """The reply when answering raised: an apology and the hotline, no figure."""
+    return Answer(
+        question="",
+        text=f"抱歉，回答这个问题时出了错，请换个说法再问，或拨打{profile.hotline}{profile.hotline_name}。",
+        refused=True,
+        reason="error",
+        backend="error",
+    )

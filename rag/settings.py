@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     top_k: int = Field(4, ge=1, le=50)
     candidates: int = Field(20, ge=1)  # per retriever, before fusion
     rrf_k: int = 60
+    # The longest text one search embeds and matches (a follow-up's query carries the earlier questions):
+    # longer adds nothing on the evals (see README, Load) but costs time while others wait.
+    max_search_chars: int = Field(300, ge=20)
 
     # Optional LLM backend (OpenAI-compatible). Off unless a base URL is set.
     llm_base_url: str = ""
@@ -59,6 +62,11 @@ class Settings(BaseSettings):
     kiosk_warning_seconds: int = 30  # WCAG 2.2.1: at least 20 s to extend
     feedback_db: Path = Path("data") / FEEDBACK_DB_NAME  # default: data_dir / feedback.sqlite3
     max_question_chars: int = 500
+    # Bounds on the conversation passed with a question (rag/intake.py): older items are dropped first,
+    # an over-long item is dropped whole, and the answer says so. They keep one request's cost bounded.
+    max_history_items: int = Field(10, ge=0, le=100)
+    max_history_item_chars: int = Field(500, ge=1)
+    max_history_chars: int = Field(2000, ge=0)
 
     # Answering: the least support (0..1) a fact needs before it is stated. Calibrated on
     # evals/questions.jsonl with `python -m evals.calibrate`; below it the assistant refuses.
