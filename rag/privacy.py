@@ -27,7 +27,8 @@ _VIEW = str.maketrans(
 # Spoken digits (一三八一二三四五六七八 / 幺三八…): only ever read as a whole mobile number.
 _SPOKEN = str.maketrans("〇零幺一二三四五六七八九", "001123456789")
 
-_RUN = re.compile(r"(?<![\dA-Za-z])(?:\+|00)?\(?\d[\d \-.·()]*\d[Xx]?(?![\dA-Za-z])")
+# separators at most three in a row, each run ending in a digit: no backtracking blow-up on hostile text
+_RUN = re.compile(r"(?<![\dA-Za-z])(?:\+|00)?\(?\d(?:[ \-.·()]{0,3}\d)*[Xx]?(?![\dA-Za-z])")
 _SEP = re.compile(r"[ \-.·()]+")
 _EMAIL = re.compile(r"(?<![A-Za-z0-9._+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _PLATE = re.compile(
@@ -44,9 +45,9 @@ _LABELLED = re.compile(
 # Addresses down to a building, unit or room: 花园路12号院3号楼2单元502室, 幸福小区5栋1单元301, 3-2-502.
 _PLACE_NAME = r"[\u4e00-\u9fa5]{1,12}?(?:路|街|大街|大道|巷|胡同|小区|花园|家园|公寓|苑|里|村|社区|大厦|新城|广场|院)(?:[东西南北中]段)?"
 _UNIT = r"(?:号院|号楼|号|栋|幢|座|单元|层|楼|室|户)(?!线|文|令|码|台|机|窗)"
-_NUM = r"(?:\d+|[一二三四五六七八九十]+)"
+_NUM = r"(?:(?<!\d)\d{1,5}|(?<![一二三四五六七八九十])[一二三四五六七八九十]{1,4})"  # bounded: linear on hostile text
 _ADDRESS = re.compile(
-    rf"(?P<named>{_PLACE_NAME}\s*(?:{_NUM}{_UNIT}(?:\s*[-之]?\s*{_NUM}{_UNIT})*|\d+-\d+(?:-\d+)+))"
+    rf"(?P<named>{_PLACE_NAME}\s*(?:{_NUM}{_UNIT}(?:\s*[-之]?\s*{_NUM}{_UNIT})*|\d{{1,5}}-\d{{1,5}}(?:-\d{{1,5}}){{1,3}}))"
     rf"|(?P<units>{_NUM}{_UNIT}(?:\s*[-之]?\s*{_NUM}{_UNIT})+)"
 )
 # Words that introduce the data; removed with it, so 我的手机号是 does not become the question's topic.
