@@ -62,6 +62,16 @@ class Settings(BaseSettings):
     kiosk_warning_seconds: int = 30  # WCAG 2.2.1: at least 20 s to extend
     feedback_db: Path = Path("data") / FEEDBACK_DB_NAME  # default: data_dir / feedback.sqlite3
     max_question_chars: int = 500
+    # What the server accepts (rag/surface.py): Host names (comma-separated; default: localhost and `host`),
+    # the largest request body, and calls a minute per client address (0: no limit)
+    allowed_hosts: str = ""
+    max_request_bytes: int = Field(65_536, ge=1024)
+    rate_limit_per_minute: int = Field(60, ge=0)
+    # Feedback (rag/feedback.py): characters kept per stored text, ratings a minute in all, and the
+    # database size past which it is rotated (the old file kept as .1)
+    feedback_max_chars: int = Field(2000, ge=100)
+    feedback_per_minute: int = Field(30, ge=1)
+    feedback_max_bytes: int = Field(20_000_000, ge=100_000)
     # Bounds on the conversation passed with a question (rag/intake.py): older items are dropped first,
     # an over-long item is dropped whole, and the answer says so. They keep one request's cost bounded.
     max_history_items: int = Field(10, ge=0, le=100)
