@@ -33,7 +33,7 @@ class HybridRetriever(BaseRetriever):
     k: int = 4
     candidates: int = 20
     rrf_k: int = 60
-    max_chars: int = 300  # the longest query embedded and matched: bounds one search's cost (Settings.max_search_chars)
+    max_chars: int = 120  # the longest query embedded and matched: bounds one search's cost (Settings.max_search_chars)
 
     def dense_scores(self, query: str, allowed: frozenset[int] | None = None) -> dict[int, float]:
         n = self.index.dense.ntotal if allowed is None else len(allowed)

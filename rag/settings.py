@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     rrf_k: int = 60
     # The longest text one search embeds and matches (a follow-up's query carries the earlier questions):
     # longer adds nothing on the evals (see README, Load) but costs time while others wait.
-    max_search_chars: int = Field(300, ge=20)
+    max_search_chars: int = Field(120, ge=20)
 
     # Optional LLM backend (OpenAI-compatible). Off unless a base URL is set.
     llm_base_url: str = ""
