@@ -1,11 +1,13 @@
-"""Load test: N residents ask at the same moment through gradio_client.
+"""Load test: N residents ask at the same moment through the /ask endpoint's HTTP API.
 
     python benchmarks/load.py                      # start `python app.py` on a free port
     python benchmarks/load.py --url http://127.0.0.1:7860/   # or hit a running app
     python benchmarks/load.py --clients 100 --questions 5 --costly 10
     python benchmarks/load.py --root /path/to/other/checkout   # the same load on another version
 
-Each client connects first; then all of them fire together (a barrier) and each asks
+Each client is a thread with plain HTTP calls (POST /gradio_api/call/ask, then read the event
+stream), light enough that 100 of them leave the CPU to the server; all of them fire together
+(a barrier) and each asks
 --questions questions one after another. Prints succeeded/failed and latency percentiles.
 With --costly N, a second phase: N clients keep sending the costliest valid request (issue 12:
 a 487-character question with ten 487-character history items) while one resident asks
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import socket
 import statistics
@@ -27,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
@@ -62,6 +66,31 @@ def start_app(kiosk: bool = False, root: Path = ROOT) -> tuple[subprocess.Popen,
     raise SystemExit("app.py did not start listening within 300 s")
 
 
+class AskClient:
+    """One resident: the documented two-step HTTP API of a Gradio endpoint, no gradio_client threads."""
+
+    def __init__(self, url: str, timeout: float = 300):
+        self.base = url.rstrip("/") + "/gradio_api/call/ask"
+        self.timeout = timeout
+
+    def predict(self, question: str, history: list[str], api_name: str = "/ask") -> dict:
+        body = json.dumps({"data": [question, history]}).encode()
+        request = urllib.request.Request(self.base, data=body, headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            event_id = json.loads(response.read())["event_id"]
+        with urllib.request.urlopen(f"{self.base}/{event_id}", timeout=self.timeout) as stream:
+            event = ""
+            for raw in stream:
+                line = raw.decode("utf-8").strip()
+                if line.startswith("event:"):
+                    event = line.split(":", 1)[1].strip()
+                elif line.startswith("data:") and event == "complete":
+                    return json.loads(line.split(":", 1)[1])[0]
+                elif line.startswith("data:") and event == "error":
+                    raise RuntimeError(f"server error: {line}")
+        raise RuntimeError("the event stream ended without an answer")
+
+
 def percentile(values: list[float], p: float) -> float:
     """Nearest-rank percentile."""
     ordered = sorted(values)
@@ -69,8 +98,6 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def run(url: str, clients: int, questions: int) -> dict:
-    from gradio_client import Client
-
     from rag.profile import load_profile
     from rag.settings import Settings
 
@@ -85,7 +112,7 @@ def run(url: str, clients: int, questions: int) -> dict:
 
     def resident(i: int) -> None:
         try:
-            client = Client(url, verbose=False)
+            client = AskClient(url)
         except Exception as exc:
             with lock:
                 failures.extend([f"connect: {exc!r}"] * questions)
@@ -125,15 +152,13 @@ COSTLY_ITEM = ("郑州有多少家养老机构和社区照料中心，护理型�
 
 def costly_phase(url: str, costly: int, ordinary: int) -> dict:
     """`costly` clients loop the costliest valid request while one resident asks `ordinary` questions."""
-    from gradio_client import Client
-
     stop = threading.Event()
     costly_latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
 
     def attacker() -> None:
-        client = Client(url, verbose=False)
+        client = AskClient(url)
         while not stop.is_set():
             started = time.perf_counter()
             try:
@@ -149,7 +174,7 @@ def costly_phase(url: str, costly: int, ordinary: int) -> dict:
     for t in threads:
         t.start()
     time.sleep(3)  # let the costly requests fill the queue first
-    resident = Client(url, verbose=False)
+    resident = AskClient(url)
     ordinary_latencies = []
     for i in range(ordinary):
         started = time.perf_counter()

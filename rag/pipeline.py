@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rag.answer import Answerer
@@ -53,6 +55,32 @@ def ensure_index(settings: Settings, embedder: NamedEmbeddings, say: Callable[[s
     return load_index(settings.index_dir, embedder.name, embedder.dim)
 
 
+class AnswerCache:
+    """The latest answers by (question, history): a kiosk's ready questions are asked again and again,
+    and an answer depends only on them and the index, which a pipeline never changes. Thread-safe."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._answers: OrderedDict[tuple[str, tuple[str, ...]], Answer] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, tuple[str, ...]]) -> Answer | None:
+        with self._lock:
+            answer = self._answers.get(key)
+            if answer is not None:
+                self._answers.move_to_end(key)
+            return answer
+
+    def put(self, key: tuple[str, tuple[str, ...]], answer: Answer) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._answers[key] = answer
+            self._answers.move_to_end(key)
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+
+
 @dataclass
 class Pipeline:
     settings: Settings
@@ -60,6 +88,7 @@ class Pipeline:
     index: LoadedIndex
     retriever: HybridRetriever
     answerer: Answerer
+    cache: AnswerCache = field(default_factory=lambda: AnswerCache(0))
 
     @property
     def profile(self) -> Profile:
@@ -101,7 +130,7 @@ class Pipeline:
         profile = load_profile(settings.corpus_dir, index.chunks)
         rephraser = make_rephraser(settings)  # None: extractive only
         answerer = Answerer.build(retriever, settings, rephraser=rephraser, profile=profile)
-        return cls(settings, embedder, index, retriever, answerer)
+        return cls(settings, embedder, index, retriever, answerer, AnswerCache(settings.answer_cache_size))
 
     def ask(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Answer:
         """Answer one question; whatever goes wrong inside, an Answer (reason "error") comes back.
@@ -111,12 +140,16 @@ class Pipeline:
         """
         started = time.perf_counter()
         intake = take_in(question, history, self.settings)
-        try:
-            answer = self.answerer.answer(intake.asked, list(intake.history))
-        except Exception as exc:  # one question's failure must never end a batch or a server
-            log.error("answering %r failed: %s: %s", intake.shown[:200], type(exc).__name__, exc)
-            log.debug("answering failed", exc_info=True)
-            answer = failed_answer(self.profile)
+        key = (intake.asked, intake.history)
+        answer = self.cache.get(key)
+        if answer is None:
+            try:
+                answer = self.answerer.answer(intake.asked, list(intake.history))
+                self.cache.put(key, answer)
+            except Exception as exc:  # one question's failure must never end a batch or a server
+                log.error("answering %r failed: %s: %s", intake.shown[:200], type(exc).__name__, exc)
+                log.debug("answering failed", exc_info=True)
+                answer = failed_answer(self.profile)
         notes = "".join(intake.notices)
         return replace(
             answer,

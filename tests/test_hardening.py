@@ -154,3 +154,23 @@ def test_the_searched_text_is_capped_at_max_search_chars(hash_pipeline, monkeypa
     monkeypatch.setattr(embedder, "embed_query", lambda text: seen.append(len(text)) or real(text))
     hash_pipeline.answerer.answer("那农村网格呢？", ["郑州划分了多少个社区网格？" * 40] * 10)
     assert seen and max(seen) <= hash_pipeline.settings.max_search_chars
+
+
+def test_a_repeated_question_is_answered_from_the_cache_and_failures_are_not_cached(tmp_path, monkeypatch):
+    pipeline = Pipeline.in_memory(fast_settings(tmp_path, answer_cache_size=2))
+    calls: list[str] = []
+    real = pipeline.answerer.answer
+
+    def counting(question: str, history: list[str] | None = None):
+        calls.append(question)
+        if question == "坏":
+            raise RuntimeError("boom")
+        return real(question, history)
+
+    monkeypatch.setattr(pipeline.answerer, "answer", counting)
+    first, second = pipeline.ask("郑州有多少家养老机构？"), pipeline.ask("郑州有多少家养老机构？")
+    assert first.text == second.text and "93家" in second.text and len(calls) == 1
+    pipeline.ask("那农村网格呢？", ["郑州有多少家养老机构？"])  # another history: another key
+    assert len(calls) == 2
+    assert pipeline.ask("坏").reason == "error" and pipeline.ask("坏").reason == "error"
+    assert calls.count("坏") == 2  # an error is retried, never served from the cache
