@@ -16,17 +16,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rag.answer import Answerer
+from rag.conflicts import ConflictIndex, add_conflicts
 from rag.embedders import NamedEmbeddings, make_embedder
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from rag.indexing import chunker_config, ingest, load_chunks
-from rag.intake import take_in
+from rag.intake import Intake, take_in
 from rag.llm import make_rephraser
 from rag.loader import load_corpus
 from rag.profile import Profile, load_profile
 from rag.retriever import HybridRetriever
 from rag.settings import Settings
 from rag.store import LoadedIndex, index_in_memory, is_stale, load_index, read_manifest
-from rag.types import Answer
+from rag.types import Answer, Chunk
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,26 @@ class AnswerCache:
                 self._answers.popitem(last=False)
 
 
+class CostlyLane:
+    """At most `concurrency` costly requests (question + history over `chars` characters) answered at
+    once; the rest wait up to `wait` seconds. Ordinary questions never wait here."""
+
+    def __init__(self, chars: int, concurrency: int, wait: float):
+        self.chars, self.wait = chars, wait
+        self._slots = threading.BoundedSemaphore(concurrency)
+
+    def costly(self, intake: Intake) -> bool:
+        return len(intake.asked) + sum(map(len, intake.history)) > self.chars
+
+    def enter(self, intake: Intake) -> bool:
+        """True when the request may be answered now (a costly one holds a slot until leave())."""
+        return not self.costly(intake) or self._slots.acquire(timeout=self.wait)
+
+    def leave(self, intake: Intake) -> None:
+        if self.costly(intake):
+            self._slots.release()
+
+
 @dataclass
 class Pipeline:
     settings: Settings
@@ -89,6 +110,14 @@ class Pipeline:
     retriever: HybridRetriever
     answerer: Answerer
     cache: AnswerCache = field(default_factory=lambda: AnswerCache(0))
+    conflicts: ConflictIndex | None = None  # figures by fact across documents (rag/conflicts.py)
+    lane: CostlyLane = field(default_factory=lambda: CostlyLane(600, 1, 15.0))
+
+    @property
+    def chunks_by_id(self) -> dict[str, Chunk]:
+        if not hasattr(self, "_chunks_by_id"):
+            self._chunks_by_id = {c.id: c for c in self.index.chunks}
+        return self._chunks_by_id
 
     @property
     def profile(self) -> Profile:
@@ -130,7 +159,9 @@ class Pipeline:
         profile = load_profile(settings.corpus_dir, index.chunks)
         rephraser = make_rephraser(settings)  # None: extractive only
         answerer = Answerer.build(retriever, settings, rephraser=rephraser, profile=profile)
-        return cls(settings, embedder, index, retriever, answerer, AnswerCache(settings.answer_cache_size))
+        cache = AnswerCache(settings.answer_cache_size)
+        lane = CostlyLane(settings.costly_chars, settings.costly_concurrency, settings.costly_wait_seconds)
+        return cls(settings, embedder, index, retriever, answerer, cache, ConflictIndex(index.chunks), lane)
 
     def ask(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Answer:
         """Answer one question; whatever goes wrong inside, an Answer (reason "error") comes back.
@@ -142,14 +173,20 @@ class Pipeline:
         intake = take_in(question, history, self.settings)
         key = (intake.asked, intake.history)
         answer = self.cache.get(key)
-        if answer is None:
+        if answer is None and not self.lane.enter(intake):
+            answer = busy_answer(self.profile)
+        elif answer is None:
             try:
                 answer = self.answerer.answer(intake.asked, list(intake.history))
+                if self.conflicts is not None:  # another document's different figure is quoted too
+                    answer = add_conflicts(answer, self.chunks_by_id, self.conflicts)
                 self.cache.put(key, answer)
             except Exception as exc:  # one question's failure must never end a batch or a server
                 log.error("answering %r failed: %s: %s", intake.shown[:200], type(exc).__name__, exc)
                 log.debug("answering failed", exc_info=True)
                 answer = failed_answer(self.profile)
+            finally:
+                self.lane.leave(intake)
         notes = "".join(intake.notices)
         return replace(
             answer,
@@ -158,6 +195,17 @@ class Pipeline:
             notices=intake.notices,
             latency_ms=(time.perf_counter() - started) * 1000,
         )
+
+
+def busy_answer(profile: Profile) -> Answer:
+    """The reply to a costly request that waited its whole budget for the costly lane."""
+    return Answer(
+        question="",
+        text=f"现在提问的人较多，这个较长的问题暂时没能处理，请精简后再问，或拨打{profile.hotline}{profile.hotline_name}。",
+        refused=True,
+        reason="error",
+        backend="busy",
+    )
 
 
 def failed_answer(profile: Profile) -> Answer:

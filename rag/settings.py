@@ -76,9 +76,17 @@ class Settings(BaseSettings):
     feedback_max_bytes: int = Field(20_000_000, ge=100_000)
     # Bounds on the conversation passed with a question (rag/intake.py): older items are dropped first,
     # an over-long item is dropped whole, and the answer says so. They keep one request's cost bounded.
-    max_history_items: int = Field(10, ge=0, le=100)
+    # (the evals' follow-ups need at most two earlier questions)
+    max_history_items: int = Field(6, ge=0, le=100)
     max_history_item_chars: int = Field(500, ge=1)
-    max_history_chars: int = Field(2000, ge=0)
+    max_history_chars: int = Field(1000, ge=0)
+    # Fair serving: answers the server works on at once (Gradio's queue), and a lane for costly requests
+    # (question + history over costly_chars): at most costly_concurrency of them run at once, so they
+    # cannot take every worker from ordinary questions; one that waits over costly_wait_seconds is told to retry.
+    queue_workers: int = Field(16, ge=1)
+    costly_chars: int = Field(600, ge=1)
+    costly_concurrency: int = Field(1, ge=1)
+    costly_wait_seconds: float = Field(15.0, gt=0)
 
     # Answering: the least support (0..1) a fact needs before it is stated. Calibrated on
     # evals/questions.jsonl with `python -m evals.calibrate`; below it the assistant refuses.

@@ -174,3 +174,23 @@ def test_a_repeated_question_is_answered_from_the_cache_and_failures_are_not_cac
     assert len(calls) == 2
     assert pipeline.ask("坏").reason == "error" and pipeline.ask("坏").reason == "error"
     assert calls.count("坏") == 2  # an error is retried, never served from the cache
+
+
+def test_costly_requests_take_turns_in_their_own_lane_and_ordinary_ones_never_wait(tmp_path):
+    from rag.pipeline import CostlyLane
+
+    lane = CostlyLane(chars=100, concurrency=1, wait=0.05)
+    costly = take_in("问" * 80, ["答" * 50], Settings())
+    ordinary = take_in("郑州有多少家养老机构？", [], Settings())
+    assert lane.costly(costly) and not lane.costly(ordinary)
+    assert lane.enter(costly)  # the one slot
+    assert not lane.enter(costly)  # a second costly request waits its budget, then is turned away
+    assert lane.enter(ordinary)  # an ordinary question never waits
+    lane.leave(costly)
+    assert lane.enter(costly)
+
+    pipeline = Pipeline.in_memory(fast_settings(tmp_path, costly_chars=100, costly_wait_seconds=0.05))
+    assert pipeline.lane.enter(costly)  # someone else holds the lane
+    busy = pipeline.ask("问" * 80 + "养老机构有多少家？", ["郑州有多少家养老机构？" * 5])
+    assert busy.refused and busy.reason == "error" and busy.backend == "busy" and "精简" in busy.text
+    assert "93家" in pipeline.ask("郑州有多少家养老机构？").text
