@@ -1,6 +1,6 @@
 """Two documents stating different figures for what looks like the same fact.
 
-A fact's key is (place, what its figure counts, unit), with its year: 郑州市 · 养老机构 · 家 · 2024.
+A fact's key is (place, what its figure counts, unit), with its year: 某市 · 养老机构 · 家 · 2024.
 Two chunks from different source files with the same key, compatible years (the same, or one
 names none) and different values conflict: a poisoned
 or outdated file says 9999家 where the official article says 93家. Ingest names every conflict
@@ -108,7 +108,7 @@ def find_conflicts(chunks: list[Chunk]) -> list[Conflict]:
 
 
 def describe(conflict: Conflict) -> str:
-    """One line for the operator: 郑州市 2024 养老机构（家）: 93家 in a.txt; 9999家 in b.txt."""
+    """One line for the operator: 某市 2024 养老机构（家）: 93家 in a.txt; 9999家 in b.txt."""
     place, head, unit = conflict.key
     years = sorted({s.year for s in conflict.statements if s.year})
     where = " ".join(str(x) for x in (place, *years) if x)
