@@ -21,6 +21,7 @@ from rag.facts import (
     Fact,
     ScoredFact,
     TermWeights,
+    answering_figures,
     candidate_facts,
     covered,
     extend_with_next_clause,
@@ -28,6 +29,7 @@ from rag.facts import (
     head_coverage,
     support,
     uncovered_terms,
+    widen_to_figures,
 )
 from rag.figures import same_value, unsupported_figures
 from rag.lexicon import GENERIC, Lexicon
@@ -139,7 +141,7 @@ class Answerer:
             return self.refusal(raw, question, Decision((), 0.0, "other_place"), [], not_covered)
         if len(parts) > 1:
             return self._answer_parts(raw, question, parts)
-        hits = self._search(question, searched)
+        hits = self.search(question, searched)
         decision = self.decide(question, hits)
         if decision.reason != "answered":
             return self.refusal(raw, question, decision, hits)
@@ -155,7 +157,7 @@ class Answerer:
         unanswered = 0
         for i, part in enumerate(parts):
             q = first if i == 0 else self.weights.ground(merge(analyse(part, lexicon=self.lexicon), first))
-            part_hits = self._search(q)
+            part_hits = self.search(q)
             decision = self.decide(q, part_hits)
             if decision.reason == "answered":
                 facts.extend(f for f in decision.facts[:1] if all(f.text != g.text for g in facts))
@@ -164,6 +166,9 @@ class Answerer:
                 unanswered += 1
         if not facts:
             return self.refusal(raw, question, Decision((), 0.0, "no_evidence"), hits)
+        facts = complete(question, facts)
+        if figure_count(question, facts) >= question.wants:
+            unanswered = 0  # the figures the other parts asked for stand next to the first one's
         answer = self.compose(raw, question, Decision(tuple(facts), 1.0, "answered"), hits)
         if unanswered and not answer.refused:
             answer = replace(answer, text=answer.text + f"问题的其余部分，现有报道没有提到。{self.hotline_hint}")
@@ -171,7 +176,7 @@ class Answerer:
 
     # --- steps ---------------------------------------------------------------
 
-    def _search(self, question: Question, searched: dict[str, list[Hit]] | None = None) -> list[Hit]:
+    def search(self, question: Question, searched: dict[str, list[Hit]] | None = None) -> list[Hit]:
         """Retrieve for a question, reusing a search already made for the same text."""
         if searched is None:
             searched = {}
@@ -201,7 +206,10 @@ class Answerer:
         # a place a sentence merely lists (苏州、无锡、南京) is not covered by that article
         covered = set(self.profile.covered_places)
         covered |= {p.province for name in self.profile.covered_places if (p := g.get(name)) and p.province}
-        return places if places and not any(p in covered for p in places) else ()
+        # a district of a covered city is covered too (上街区 in 郑州市's articles); a city in a
+        # covered province is not: a province-wide report rarely speaks for one of its cities
+        cities = set(self.profile.covered_places)
+        return places if places and not any(p in covered or g.in_city(p, cities) for p in places) else ()
 
     def allowed(self, question: Question) -> frozenset[int] | None:
         """The chunk positions that may answer: of the asked place and year (None: all)."""
@@ -236,10 +244,10 @@ class Answerer:
         if looks_like_followup(text):
             return self.weights.ground(merge(current, previous))
         # No follow-up wording: read it alone unless alone it finds nothing.
-        if self.decide(current, self._search(current, searched)).reason == "answered":
+        if self.decide(current, self.search(current, searched)).reason == "answered":
             return current
         merged = self.weights.ground(merge(current, previous))
-        together = self.decide(merged, self._search(merged, searched))
+        together = self.decide(merged, self.search(merged, searched))
         return merged if together.reason == "answered" else current
 
     def standalone_question(self, text: str, history: list[str]) -> str:
@@ -265,7 +273,7 @@ class Answerer:
         facts = [best_fact]
         if question.several:
             facts += self._more_facts(question, facts, scored)
-        return Decision(tuple(facts), best_support, "answered", best_head)
+        return Decision(tuple(complete(question, facts)), best_support, "answered", best_head)
 
     def _choose(self, question: Question, candidates: list[ScoredFact]) -> tuple[Fact, float, float]:
         """Of the best-scored facts, the one to quote, with its support and head coverage.
@@ -409,6 +417,22 @@ class Answerer:
         candidate = replace(answer, text=fluent, backend=self.rephraser.name)
         checked = guard(candidate, self.hotline_hint)
         return checked if not checked.refused else answer
+
+
+def figure_count(question: Question, facts: list[Fact]) -> int:
+    return sum(len(answering_figures(f, question)) for f in facts)
+
+
+def complete(question: Question, facts: list[Fact]) -> list[Fact]:
+    """A question asking for more figures than the quote holds takes in the figures next to
+    the first one in its sentence; facts the widened quote now contains are dropped."""
+    if not facts or figure_count(question, facts) >= question.wants:
+        return facts
+    first = facts[0]
+    own = len(answering_figures(first, question))
+    wide = widen_to_figures(first, question, own + question.wants - figure_count(question, facts))
+    rest = [f for f in facts[1:] if not (f.chunk.id == wide.chunk.id and wide.start <= f.start and f.end <= wide.end)]
+    return [wide, *rest]
 
 
 def guard(answer: Answer, hint: str = "如需进一步帮助，请拨打12345市民服务热线。") -> Answer:

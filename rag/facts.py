@@ -300,6 +300,34 @@ def extend_with_next_clause(fact: Fact) -> Fact:
     return fact
 
 
+def widen_to_figures(fact: Fact, question: Question, want: int) -> Fact:
+    """Take in neighbouring clauses of the same sentence until the quote holds as many
+    figures as the question asks for (同比下降24.85%,环比下降0.16% for 同比和环比各下降了多少).
+    A figure's neighbours in one sentence are about the same thing; nothing past the
+    sentence is taken, and a neighbour without a figure ends the widening on that side."""
+    text = fact.chunk.text
+    clauses = _pieces(text)
+    start, end = fact.start, fact.end
+    have = len(answering_figures(fact, question))
+    while have < want:
+        after = next(((s, e) for s, e in clauses if s >= end), None)
+        before = next(((s, e) for s, e in reversed(clauses) if e <= start), None)
+        grown = False
+        for span in (after, before):
+            if span is None or have >= want:
+                continue
+            piece = Fact(fact.chunk, text[span[0] : span[1]], span[0], span[1], (), "", fact.rank)
+            piece = replace(piece, figures=tuple(extract_figures(piece.text)))
+            if n := len(answering_figures(piece, question)):
+                start, end, have, grown = min(start, span[0]), max(end, span[1]), have + n, True
+        if not grown:
+            break
+    if (start, end) == (fact.start, fact.end):
+        return fact
+    new_text = text[start:end]
+    return Fact(fact.chunk, new_text, start, end, tuple(extract_figures(new_text)), fact.context, fact.rank)
+
+
 def extend_with_previous_clause(fact: Fact, question: Question) -> Fact:
     """Take in the clause before when the fact starts with a verb and the clause before
     holds words of the question the fact lacks (在校生共238.23万人，占常住人口的18.3%:

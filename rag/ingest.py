@@ -14,10 +14,13 @@ import time
 from pathlib import Path
 
 from rag.cli import alias
-from rag.conflicts import describe, find_conflicts
+from rag.conflicts import describe as describe_conflict
+from rag.conflicts import find_conflicts
 from rag.errors import RagError
 from rag.indexing import chunker_config, ingest, load_chunks
 from rag.instructions import looks_like_instruction
+from rag.inventory import describe, inventory
+from rag.loader import load_corpus
 from rag.settings import Settings
 from rag.store import read_manifest
 from rag.types import Chunk
@@ -27,7 +30,10 @@ HELP = "build or update the index from .txt/.md files"
 
 def configure(parser: argparse.ArgumentParser, settings: argparse._ArgumentGroup) -> None:
     parser.add_argument("paths", nargs="*", type=Path, help="source .txt/.md files or folders (default: --corpus-dir)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar and no per-article report")
+    parser.add_argument(
+        "--list-all", action="store_true", help="list every line kept out of the index, not the first five per article"
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -39,6 +45,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except KeyboardInterrupt:
         print("Interrupted: the previous index is unchanged.", file=sys.stderr)
         return 130
+    if not args.quiet:
+        print(corpus_report(paths, settings, full=args.list_all))
     counts = manifest["counts"]
     print(
         f"Indexed {counts['chunks']} chunks from {counts['files']} file(s) "
@@ -85,8 +93,14 @@ def check_documents(chunks: list[Chunk]) -> list[str]:
         for c in chunks
         if looks_like_instruction(c.text)
     ]
-    warnings += [f"documents disagree on {describe(conflict)}" for conflict in find_conflicts(chunks)]
+    warnings += [f"documents disagree on {describe_conflict(conflict)}" for conflict in find_conflicts(chunks)]
     return warnings
+
+
+def corpus_report(paths: list[Path], settings: Settings, full: bool = False) -> str:
+    """Per article: the metadata detected, the sentences indexed, and the lines kept out."""
+    paragraphs, _ = load_corpus(paths)
+    return describe(inventory(paragraphs, load_chunks(paths, chunker_config(settings))[0]), full=full)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -165,6 +165,10 @@ def parse(text: str, source: str) -> list[Paragraph]:
     return _with_meta(paragraphs, front)
 
 
+# How far into an article's body its reporting year is looked for (title years win).
+PERIOD_OPENING_CHARS = 600
+
+
 def _with_meta(paragraphs: list[Paragraph], front: dict) -> list[Paragraph]:
     """Attach each article's metadata to its paragraphs (one file may hold several articles)."""
     groups: list[list[Paragraph]] = []
@@ -181,7 +185,14 @@ def _with_meta(paragraphs: list[Paragraph], front: dict) -> list[Paragraph]:
         head = [p.text for p in group[:6] if p.kind != "body"]
         bylines = [p.text for p in group if p.kind == "byline"]
         meta = build_meta(
-            front, title, head, " ".join(p.text for p in body[:2]), bylines, " ".join(p.text for p in body)
+            front,
+            title,
+            head,
+            " ".join(p.text for p in body[:2]),
+            bylines,
+            " ".join(p.text for p in body),
+            # a news report often names the year it reports on only after its lead and setting
+            period_text=" ".join(p.text for p in body[:3])[:PERIOD_OPENING_CHARS],
         )
         result.extend(replace(p, article=p.article or meta.title, meta=meta) for p in group)
     return result

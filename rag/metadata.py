@@ -108,6 +108,13 @@ def report_period(title: str, opening: str) -> tuple[int, ...]:
     return (counts.most_common(1)[0][0],) if counts else ()
 
 
+def front_period(front: dict[str, Any]) -> tuple[int, ...]:
+    """`period: 2023` or `period: [2022, 2023]` in front matter: the years the article reports on."""
+    value = front.get("period")
+    values = value if isinstance(value, list) else [value] if value is not None else []
+    return tuple(int(v) for v in values if str(v).isdigit())
+
+
 def detect_kind(title: str, opening: str) -> ArticleKind:
     for kind, pattern in _KINDS:
         if pattern.search(title):
@@ -125,6 +132,7 @@ def build_meta(
     opening: str,
     bylines: list[str],
     full_text: str = "",
+    period_text: str = "",
 ) -> ArticleMeta:
     """Front matter wins field by field; whatever it leaves out is detected from the text."""
     places = front.get("place") or front.get("places")
@@ -135,12 +143,13 @@ def build_meta(
         resolved = tuple((g.get(str(p)).name if g.get(str(p)) else str(p)) for p in places)  # type: ignore[union-attr]
     else:
         resolved = find_places(title, opening, " ".join(bylines + head_lines)) or find_places("", full_text, "")
-    kind = str(front.get("kind") or detect_kind(title, opening))
+    # the lines above the body count too: a Q&A's first 问: line is read as a heading
+    kind = str(front.get("kind") or detect_kind(title, "\n".join([*head_lines[1:], opening])))
     if kind not in get_args(ArticleKind):
         kind = "news"
     date = str(front.get("date") or "") or find_date(head_lines + bylines) or ""
     return ArticleMeta(
-        period=report_period(str(front.get("title") or title), opening),
+        period=front_period(front) or report_period(str(front.get("title") or title), period_text or opening),
         title=str(front.get("title") or title),
         places=resolved,
         date=date,

@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Literal
 
 import ahocorasick
+import jieba
 
 from rag.errors import ModelUnavailableError
+from rag.tokens import ensure_initialised
 
 Level = Literal["province", "city", "county"]
 
@@ -61,6 +63,9 @@ class Gazetteer:
     def __init__(self, places: list[Place]):
         self.places = places
         self.by_name: dict[str, Place] = {}
+        self.same_name: dict[str, list[Place]] = {}  # 鼓楼区: one in 南京市, 福州市, 徐州市, 开封市
+        for p in places:
+            self.same_name.setdefault(p.name, []).append(p)
         for p in places:  # a province keeps its short form over a city of the same name (吉林)
             for key in (p.name, p.short):
                 if key and (key not in self.by_name or _rank(p) < _rank(self.by_name[key])):
@@ -73,12 +78,19 @@ class Gazetteer:
     def get(self, name: str) -> Place | None:
         return self.by_name.get(name.strip())
 
+    def in_city(self, name: str, cities: set[str]) -> bool:
+        """Whether a county or district of this full name lies in one of the named cities."""
+        return any(p.city in cities for p in self.same_name.get(name, ()))
+
     def find(self, text: str) -> list[Mention]:
         """Place names in text, longest match first, non-overlapping, in order."""
         found: list[Mention] = []
         for end, key in self._automaton.iter(text):
             start = end - len(key) + 1
             found.append(Mention(self.by_name[key], key, start, end + 1))
+        if any(m.place.level == "county" for m in found):
+            cuts = _word_boundaries(text)  # 新增城区 is 新增/城区, not 增城区: a county must be whole words
+            found = [m for m in found if m.place.level != "county" or (m.start in cuts and m.end in cuts)]
         found.sort(key=lambda m: (m.start, -(m.end - m.start)))
         kept: list[Mention] = []
         for m in found:
@@ -90,6 +102,15 @@ class Gazetteer:
     def parent(self, place: Place) -> Place | None:
         name = place.city or place.province
         return self.by_name.get(name) if name else None
+
+
+def _word_boundaries(text: str) -> set[int]:
+    ensure_initialised()
+    cuts, at = {0}, 0
+    for word in jieba.lcut(text):
+        at += len(word)
+        cuts.add(at)
+    return cuts
 
 
 def _rank(place: Place) -> int:

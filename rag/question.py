@@ -112,6 +112,7 @@ class Question:
     future: bool = False
     several: bool = False  # asks about more than one thing: 社区网格和农村网格各有多少个
     places: tuple[str, ...] = ()  # places the question names (official full names), "" = none
+    wants: int = 1  # how many figures it asks for: 占地面积和建筑面积分别是多少 -> 2
 
 
 def strip_injection(text: str) -> str:
@@ -186,7 +187,22 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
         places=tuple(dict.fromkeys(m.place.name for m in mentions)),
         several=bool(_SEVERAL.search(text))
         or any(w in ("和", "与", "及", "以及", "同") and f == "c" for w, f in pseg.lcut(text)),
+        wants=figures_wanted(text),
     )
+
+
+# One question word per figure asked (多少/几...), except "A和B各/分别是多少": one word, two figures.
+_ASKS_FIGURE = re.compile(r"多少|几(?!乎)|多大|多高|多久|多长|how many|how much", re.I)
+_EACH = re.compile(r"各|分别|respectively", re.I)
+_JOINED = re.compile(r"和|与|及|、|\band\b", re.I)
+
+
+def figures_wanted(text: str) -> int:
+    """How many figures a question asks for (at least one)."""
+    n = len(_ASKS_FIGURE.findall(text))
+    if n == 1 and _EACH.search(text) and _JOINED.search(text):
+        n = 2
+    return max(n, 1)
 
 
 _PART_SPLIT = re.compile(r"[，,？?；;、]|(?<=[多少几][个家所张名人])和|以及")
@@ -227,6 +243,7 @@ def merge(current: Question, previous: Question) -> Question:
         english=current.english,
         future=current.future,
         places=current.places or previous.places,
+        wants=current.wants,
     )
 
 

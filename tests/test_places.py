@@ -28,9 +28,9 @@ def test_places_are_found_by_full_and_short_names_and_nest():
     assert gazetteer().find("全市城区绿地") == []  # ordinary words are no places
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: a county name inside ordinary words (新增城区 -> 增城区)")
 def test_a_county_name_inside_ordinary_words_is_no_place():
-    assert gazetteer().find("全市新增城区绿地") == []
+    assert gazetteer().find("全市新增城区绿地") == []  # 新增/城区, not 增城区
+    assert [m.place.name for m in gazetteer().find("广州市增城区新增绿地")] == ["广州市", "增城区"]
 
 
 def test_metadata_is_detected_from_a_news_article_with_a_dateline():
@@ -105,3 +105,28 @@ def test_a_follow_up_keeps_the_place_of_the_conversation(cities_pipeline):
     answer = cities_pipeline.ask("那认知障碍照护专区床位呢？", ["杭州2024年新增了多少个老年助餐服务点？"])
     assert not answer.refused and "1202张" in answer.text
     assert all("杭州市" in c.places for c in answer.citations)
+
+
+def test_a_three_figure_question_gets_all_three(cities_pipeline):
+    answer = cities_pipeline.ask(
+        "杭州2024年整治幸福河湖农村水系多少公里、改造提升单村水站多少座、更新改造农村管网多少公里？"
+    )
+    assert not answer.refused
+    assert all(figure in answer.text for figure in ("100公里", "252座", "1082公里")), answer.text
+    assert all("杭州市" in c.places for c in answer.citations)
+
+
+def test_two_figures_of_one_sentence_are_both_quoted(cities_pipeline):
+    answer = cities_pipeline.ask("聊城一中高铁新区校区建设工程占地面积和建筑面积分别是多少？")
+    assert not answer.refused and "166亩" in answer.text and "12.7万平方米" in answer.text
+
+
+def test_a_false_premise_is_corrected_with_the_sources_figure(cities_pipeline):
+    answer = cities_pipeline.ask("听说聊城2023年居民基本医保财政补助提高到每人每年600元了？")
+    assert not answer.refused and "640元" in answer.text and "不一致" in answer.text
+    assert answer.citations and "640元" in answer.citations[0].text
+
+
+def test_a_year_the_articles_do_not_report_is_refused(cities_pipeline):
+    answer = cities_pipeline.ask("吉林省2022年城镇新增就业多少人？")  # the report covers 2023
+    assert answer.refused and "25.79万人" not in answer.text

@@ -1,0 +1,88 @@
+"""Article styles and the ingest report, on the collected real articles (no model): each style's
+metadata is detected, and every line of every article is accounted for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.chunker import chunk_paragraphs
+from rag.facts import Fact, widen_to_figures
+from rag.figures import extract_figures
+from rag.inventory import describe, inventory
+from rag.loader import load_corpus, parse
+from rag.question import analyse, figures_wanted
+
+ROOT = Path(__file__).resolve().parents[1]
+CITIES = ROOT / "evals" / "corpora" / "cities"
+
+
+@pytest.fixture(scope="module")
+def cities():
+    paragraphs, _ = load_corpus([CITIES])
+    return paragraphs, chunk_paragraphs(paragraphs)
+
+
+def _meta(paragraphs, source):
+    return next(p.meta for p in paragraphs if p.source == source)
+
+
+@pytest.mark.parametrize(
+    ("source", "kind", "place"),
+    [
+        ("suzhou-12345-2023.txt", "hotline_report", "苏州市"),
+        ("hengdong-12345-2025.txt", "hotline_report", "衡东县"),
+        ("liaocheng-minshengshishi-2023.txt", "livelihood_list", "聊城市"),
+        ("luoyang-jiedu-2024.txt", "policy_qa", "洛阳市"),
+        ("guangyuan-jiedu-2024.txt", "policy_qa", "广元市"),  # 问: read as a heading still marks a Q&A
+        ("suqian-gongzuobaogao-2023.txt", "work_report", "宿迁市"),
+    ],
+)
+def test_each_style_gets_its_kind_and_place(cities, source, kind, place):
+    meta = _meta(cities[0], source)
+    assert meta.kind == kind and place in meta.places
+
+
+def test_the_year_reported_on_is_found_after_a_news_lead(cities):
+    # 人民网长春1月24日电… then the setting, and only then "2023年，吉林省民生保障…"
+    meta = _meta(cities[0], "jilin-news-2024.txt")
+    assert meta.period == (2023,) and meta.date == "2024-01-24" and meta.places == ("吉林省",)
+
+
+def test_front_matter_period_wins_over_the_title_year(cities):
+    meta = _meta(cities[0], "suqian-gongzuobaogao-2023.txt")  # the 2023 report reviews 2022
+    assert meta.period == (2022,)
+    chunks = [c for c in cities[1] if c.source == "suqian-gongzuobaogao-2023.txt"]
+    assert chunks and all(2022 in c.years for c in chunks if not any(str(y) in c.text for y in range(2000, 2030)))
+
+
+def test_the_ingest_report_accounts_for_every_line(cities):
+    paragraphs, chunks = cities
+    articles = inventory(paragraphs, chunks)
+    assert sum(sum(a.kinds.values()) for a in articles) == len(paragraphs)  # every line has a kind
+    assert sum(a.sentences for a in articles) == len(chunks)
+    jilin = next(a for a in articles if a.source == "jilin-news-2024.txt")
+    assert ("caption", "(责编:马俊华、谢龙)") in jilin.kept_out
+    report = describe(articles, full=True)
+    assert "kept as byline: 2024年01月24日13:38 | 来源:人民网-吉林频道" in report
+    assert "sentences indexed from" in report
+
+
+def test_a_question_says_how_many_figures_it_wants():
+    assert figures_wanted("苏州2023年给中小学教室装空调，装了多少台，涉及多少所学校？") == 2
+    assert figures_wanted("宜春12345在2023年5月的诉求量同比和环比各下降了多少？") == 2
+    assert figures_wanted("整治农村水系多少公里、改造单村水站多少座、更新管网多少公里？") == 3
+    assert figures_wanted("郑州有多少家养老机构？") == 1
+
+
+def test_a_quote_widens_within_its_sentence_to_the_figures_asked():
+    paragraphs = parse("宜春12345\n\n本月受理各类诉求38447件,同比下降24.85%,环比下降0.16%,详情如下:\n", "y.txt")
+    chunk = chunk_paragraphs(paragraphs)[0]
+    start = chunk.text.index("环比")
+    end = start + len("环比下降0.16%")
+    fact = Fact(chunk, chunk.text[start:end], start, end, tuple(extract_figures("环比下降0.16%")), "", 1)
+    question = analyse("诉求量同比和环比各下降了多少？")
+    wide = widen_to_figures(fact, question, 2)
+    assert "24.85%" in wide.text and "0.16%" in wide.text and "详情" not in wide.text
+    assert widen_to_figures(fact, question, 1) == fact
