@@ -23,6 +23,7 @@ import argparse
 import contextlib
 import json
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -43,7 +44,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(kiosk: bool = False, root: Path = ROOT) -> tuple[subprocess.Popen, str]:
+def start_app(kiosk: bool = False, root: Path = ROOT, cache: bool = True) -> tuple[subprocess.Popen, str]:
     """`python app.py` of a checkout on a free port, in its own process (clients here don't steal its GIL)."""
     port = free_port()
     env = {
@@ -51,6 +52,7 @@ def start_app(kiosk: bool = False, root: Path = ROOT) -> tuple[subprocess.Popen,
         "MINSHENG_FEEDBACK_DB": str(Path(tempfile.mkdtemp()) / "feedback.sqlite3"),
         "MINSHENG_RATE_LIMIT_PER_MINUTE": "0",
         "PYTHONPATH": str(root),
+        **({} if cache else {"MINSHENG_ANSWER_CACHE_SIZE": "0"}),
     }
     args = [sys.executable, str(root / "app.py"), "--port", str(port)] + (["--kiosk"] if kiosk else [])
     proc = subprocess.Popen(args, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -161,8 +163,10 @@ def costly_phase(url: str, costly: int, ordinary: int) -> dict:
         client = AskClient(url)
         while not stop.is_set():
             started = time.perf_counter()
+            # a fresh question each time (random characters at the end): no cache can answer it
+            tail = "".join(chr(0x4E00 + random.randrange(0x5000)) for _ in range(8))
             try:
-                client.predict(COSTLY_ITEM, [COSTLY_ITEM] * 10, api_name="/ask")
+                client.predict(COSTLY_ITEM[:-8] + tail, [COSTLY_ITEM] * 10, api_name="/ask")
             except Exception as exc:
                 with lock:
                     errors.append(f"costly: {exc!r}")
@@ -209,10 +213,11 @@ def main(argv: list[str] | None = None) -> int:
         "--costly", type=int, default=10, help="clients sending the costliest valid request (default 10; 0: skip)"
     )
     parser.add_argument("--ordinary", type=int, default=20, help="ordinary questions asked meanwhile (default 20)")
+    parser.add_argument("--no-cache", action="store_true", help="start the app with its answer cache off")
     args = parser.parse_args(argv)
 
     print(f"load average before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
-    app, url = (None, args.url) if args.url else start_app(root=args.root)
+    app, url = (None, args.url) if args.url else start_app(root=args.root, cache=not args.no_cache)
     try:
         run(url, 1, 3)  # warm-up: the first answers pay one-off loading
         result = run(url, args.clients, args.questions)
