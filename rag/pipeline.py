@@ -159,7 +159,8 @@ class Pipeline:
         profile = load_profile(settings.corpus_dir, index.chunks)
         rephraser = make_rephraser(settings)  # None: extractive only
         answerer = Answerer.build(retriever, settings, rephraser=rephraser, profile=profile)
-        cache = AnswerCache(settings.answer_cache_size)
+        # only extractive answers are kept: an LLM's wording varies, and its server may recover from a fault
+        cache = AnswerCache(settings.answer_cache_size if rephraser is None else 0)
         lane = CostlyLane(settings.costly_chars, settings.costly_concurrency, settings.costly_wait_seconds)
         return cls(settings, embedder, index, retriever, answerer, cache, ConflictIndex(index.chunks), lane)
 

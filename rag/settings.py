@@ -48,7 +48,8 @@ class Settings(BaseSettings):
     # The longest text one search embeds and matches (a follow-up's query carries the earlier questions):
     # longer adds nothing on the evals (see README, Load) but costs time while others wait.
     max_search_chars: int = Field(120, ge=20)
-    # Answers kept by (question, history) for a repeat (a kiosk's ready questions); 0: none
+    # Answers kept by (question, history) for a repeat (a kiosk's ready questions); 0: none.
+    # Extractive answers only: with an LLM backend nothing is cached.
     answer_cache_size: int = Field(512, ge=0)
 
     # Optional LLM backend (OpenAI-compatible). Off unless a base URL is set.

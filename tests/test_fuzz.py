@@ -49,7 +49,9 @@ WORDS = [
     "\ud800",
     "\x00",
 ]
-FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 text = st.text(max_size=80)
 phrase = st.lists(st.sampled_from(WORDS), max_size=8).map("".join)
