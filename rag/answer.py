@@ -36,7 +36,7 @@ from rag.lexicon import GENERIC, Lexicon
 from rag.places import gazetteer
 from rag.privacy import find_personal_data
 from rag.profile import Profile, derive
-from rag.question import Question, analyse, looks_like_followup, merge, split_parts
+from rag.question import Question, analyse, looks_like_followup, merge, split_parts, strip_injection
 from rag.retriever import HybridRetriever
 from rag.settings import Settings
 from rag.types import Answer, Citation, Hit, Reason
@@ -136,11 +136,15 @@ class Answerer:
 
         searched: dict[str, list[Hit]] = {}  # one search per distinct text within this answer
         question = self._standalone(text, history, searched)
-        parts = split_parts(question.text) if not history else [question.text]
+        # a follow-up is split on its own words: the standalone text also holds the earlier question's
+        parts = split_parts(strip_injection(text) if history else question.text)
         if not_covered := self._uncovered(question):
             return self.refusal(raw, question, Decision((), 0.0, "other_place"), [], not_covered)
         if len(parts) > 1:
-            return self._answer_parts(raw, question, parts)
+            return self._answer_parts(raw, question, parts, history, searched)
+        return self._answer_whole(raw, question, searched)
+
+    def _answer_whole(self, raw: str, question: Question, searched: dict[str, list[Hit]]) -> Answer:
         hits = self.search(question, searched)
         decision = self.decide(question, hits)
         if decision.reason != "answered":
@@ -148,16 +152,26 @@ class Answerer:
         answer = self.compose(raw, question, decision, hits)
         return self._maybe_rephrase(answer)
 
-    def _answer_parts(self, raw: str, question: Question, parts: list[str]) -> Answer:
+    def _answer_parts(
+        self, raw: str, question: Question, parts: list[str], history: list[str], searched: dict[str, list[Hit]]
+    ) -> Answer:
         """Each part of a two-figure question answered on its own; the first part lends
-        its subject to the rest (…学位一共多少？其中寄宿制学校新增了多少？)."""
-        first = replace(self.weights.ground(analyse(parts[0], lexicon=self.lexicon)), places=question.places)
+        its subject to the rest (…学位一共多少？其中寄宿制学校新增了多少？). In a conversation
+        each part is read against the conversation (打电话的占多少？网上提的又占多少？)."""
+        if history:
+            questions = [self._standalone(part, history, searched) for part in parts]
+            if any(not analyse(part, lexicon=self.lexicon).nouns for part in parts):
+                # 寒托班呢？开了多少个，完成计划的多少？: a part naming nothing leans on the whole
+                return self._answer_whole(raw, question, searched)
+        else:
+            first = replace(self.weights.ground(analyse(parts[0], lexicon=self.lexicon)), places=question.places)
+            questions = [first]
+            questions += [self.weights.ground(merge(analyse(part, lexicon=self.lexicon), first)) for part in parts[1:]]
         facts: list[Fact] = []
         hits: list[Hit] = []
         unanswered = 0
-        for i, part in enumerate(parts):
-            q = first if i == 0 else self.weights.ground(merge(analyse(part, lexicon=self.lexicon), first))
-            part_hits = self.search(q)
+        for q in questions:
+            part_hits = self.search(q, searched)
             decision = self.decide(q, part_hits)
             if decision.reason == "answered":
                 facts.extend(f for f in decision.facts[:1] if all(f.text != g.text for g in facts))

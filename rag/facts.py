@@ -190,6 +190,13 @@ def support(question: Question, weights: TermWeights, fact: Fact) -> float:
 _STOP_FLAGS = ("v", "p", "c", "x", "u", "d", "i", "l")  # verbs, particles, idioms end a noun phrase
 
 
+def _linking(word: str) -> bool:
+    """A word that links a figure to its subject (达, 扩至, 增加到), not a noun jieba tags as a
+    verb (受理各类[诉求]38447件)."""
+    word = word.strip()
+    return bool(word) and (len(word) == 1 or word.endswith(("至", "到", "达", "为", "是", "了", "超", "近", "约")))
+
+
 def figure_head(fact: Fact, fig: Figure) -> str:
     """The words naming what a figure counts: 93家[养老机构], [义务教育学校]144所."""
     text = fact.text
@@ -202,7 +209,7 @@ def figure_head(fact: Fact, fig: Figure) -> str:
         return "".join(after)
     before: list[str] = []
     for word, flag in reversed(pseg.lcut(text[: fig.start])):
-        if not before and flag.startswith(("v", "d", "p", "u")) and word.strip():
+        if not before and flag.startswith(("v", "d", "p", "u")) and _linking(word):
             continue  # 普及率[达]99%, 面积[扩至]3.1亿平方米: skip the verb next to the figure
         if flag.startswith(("p", "x", "u", "c", "v")) or not word.strip() or word in ("、",):
             break
@@ -260,7 +267,14 @@ def answering_figures(fact: Fact, question: Question) -> tuple[Figure, ...]:
     figures = [f for f in fact.figures if not any(same_value(f, n) and f.unit == n.unit for n in named)]
     if question.asked != "date":
         figures = [f for f in figures if not is_date(f)]
-    return tuple(figures)
+    return tuple(f for f in figures if not _item_number(fact, f))
+
+
+def _item_number(fact: Fact, fig: Figure) -> bool:
+    """The number of a list item ("02 新改建中小学12所"), not a figure of it."""
+    at = fact.start + fig.start
+    after = fact.chunk.text[fact.start + fig.end : fact.start + fig.end + 1]
+    return at == 0 and not fig.unit and after in (" ", "\u3000", "、", ".", "．", "")
 
 
 def candidate_facts(hits: list[Hit], question: Question, weights: TermWeights) -> list[ScoredFact]:
@@ -312,8 +326,11 @@ def widen_to_figures(fact: Fact, question: Question, want: int) -> Fact:
     while have < want:
         after = next(((s, e) for s, e in clauses if s >= end), None)
         before = next(((s, e) for s, e in reversed(clauses) if e <= start), None)
+        sides = [span for span in (after, before) if span is not None]
+        # the side that speaks of more of the question goes first (其中转派县…15390件 before 流转710件)
+        sides.sort(key=lambda span: -len(question.terms) + len(uncovered_terms(question, [text[span[0] : span[1]]])))
         grown = False
-        for span in (after, before):
+        for span in sides:
             if span is None or have >= want:
                 continue
             piece = Fact(fact.chunk, text[span[0] : span[1]], span[0], span[1], (), "", fact.rank)

@@ -26,7 +26,7 @@ _ASKED = [
             re.I,
         ),
     ),
-    ("date", re.compile(r"什么时候|何时|哪一?年|几月|哪个月|哪一?天|几号|日期|when\b", re.I)),
+    ("date", re.compile(r"(什么|啥)时候|何时|哪一?年|几月|哪个月|哪一?天|几号|日期|when\b", re.I)),
     ("duration", re.compile(r"多久|多长时间|多少(小时|分钟|天)|几(小时|分钟|天)|how long", re.I)),
     (
         "money",
@@ -162,7 +162,13 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
     )
     measure = m.group(1) if (m := _MEASURE.search(text)) else ""
     # the resident's own figures (a possible false premise); years are read as years, not figures
-    figures = tuple(f for f in extract_figures(text) if f.text != HOTLINE and not is_date(f))
+    # (a number inside quotes is part of a name: 转到“三区”的有多少, not a premise)
+    quoted = [m.span() for m in _QUOTED.finditer(text)]
+    figures = tuple(
+        f
+        for f in extract_figures(text)
+        if f.text != HOTLINE and not is_date(f) and not any(s <= f.start and f.end <= e for s, e in quoted)
+    )
     if not asked and figures:  # "基础教育学校有5657所，对吧？" asks about a count
         unit = figures[0].unit
         if unit in ("秒", "秒钟"):
@@ -205,15 +211,27 @@ def figures_wanted(text: str) -> int:
     return max(n, 1)
 
 
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|「[^」]*」")
+_BRACKETED = re.compile(r"\([^)]*\)|（[^）]*）|“[^”]*”|「[^」]*」")
 _PART_SPLIT = re.compile(r"[，,？?；;、]|(?<=[多少几][个家所张名人])和|以及")
 _QUANTITY = re.compile(r"多少|几|多大|多高|多久|多长|比例|占比|什么时候|how many|how much", re.I)
 
 
 def split_parts(text: str) -> list[str]:
     """A question asking two figures, cut into its parts: 有多少个…，照顾了多少名…？"""
-    parts = [p.strip() for p in _PART_SPLIT.split(text) if p and p.strip()]
-    asking = [p for p in parts if _QUANTITY.search(p)]
-    return asking if len(asking) >= 2 else [text]
+    # separators inside brackets or quotes belong to a name: 转到县(市、区)和“三区”的有多少
+    masked = _BRACKETED.sub(lambda m: "\0" * len(m.group(0)), text)
+    parts, start = [], 0
+    for m in _PART_SPLIT.finditer(masked):
+        parts.append(text[start : m.start()])
+        start = m.end()
+    parts = [p.strip() for p in [*parts, text[start:]] if p and p.strip()]
+    asking = [i for i, p in enumerate(parts) if _QUANTITY.search(p)]
+    if len(asking) < 2:
+        return [text]
+    # what comes before the first asked part is its setting: 苏州2023年给教室装空调，装了多少台
+    first = "，".join(parts[: asking[0] + 1])
+    return [first, *(parts[i] for i in asking[1:])]
 
 
 def looks_like_followup(text: str) -> bool:

@@ -86,3 +86,23 @@ def test_a_quote_widens_within_its_sentence_to_the_figures_asked():
     wide = widen_to_figures(fact, question, 2)
     assert "24.85%" in wide.text and "0.16%" in wide.text and "详情" not in wide.text
     assert widen_to_figures(fact, question, 1) == fact
+
+
+def test_a_list_items_number_is_not_one_of_its_figures():
+    from rag.facts import answering_figures, split_facts
+
+    paragraphs = parse("2023年重点民生事项\n\n02 新改建中小学12所,新增义务教育学位1.2万个\n", "l.txt")
+    chunk = chunk_paragraphs(paragraphs)[0]
+    figures = [f.text for fact in split_facts(chunk, 1) for f in answering_figures(fact, analyse("新改建几所中小学？"))]
+    assert figures == ["12所", "1.2万个"]
+
+
+def test_a_two_part_question_keeps_its_setting_and_its_names_whole():
+    from rag.question import split_parts
+
+    assert split_parts("苏州2023年给中小学教室装空调，装了多少台，涉及多少所学校？") == [
+        "苏州2023年给中小学教室装空调，装了多少台",
+        "涉及多少所学校",
+    ]
+    assert split_parts("其中转到县(市、区)和“三区”的有多少，转到市直单位的有多少？")[0] == "其中转到县(市、区)和“三区”的有多少"
+    assert not analyse("其中转到“三区”的有多少？").figures  # a number in quotes names something
