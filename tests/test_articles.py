@@ -104,5 +104,8 @@ def test_a_two_part_question_keeps_its_setting_and_its_names_whole():
         "苏州2023年给中小学教室装空调，装了多少台",
         "涉及多少所学校",
     ]
-    assert split_parts("其中转到县(市、区)和“三区”的有多少，转到市直单位的有多少？")[0] == "其中转到县(市、区)和“三区”的有多少"
+    assert (
+        split_parts("其中转到县(市、区)和“三区”的有多少，转到市直单位的有多少？")[0]
+        == "其中转到县(市、区)和“三区”的有多少"
+    )
     assert not analyse("其中转到“三区”的有多少？").figures  # a number in quotes names something
