@@ -56,7 +56,7 @@ SUITES = {
         _CITIES,
         _CITIES_INDEX,
         HERE / "sets" / "cities-dev.jsonl",
-        HERE / "thresholds-cities.json",
+        HERE / "thresholds-cities-dev.json",
     ),
     "cities-test": Suite(
         "other places' articles, the frozen blind split",
