@@ -24,6 +24,7 @@ from rag.intake import Intake, take_in
 from rag.llm import make_rephraser
 from rag.loader import load_corpus
 from rag.profile import Profile, load_profile
+from rag.ready import ready_topics
 from rag.retriever import HybridRetriever
 from rag.settings import Settings
 from rag.store import LoadedIndex, index_in_memory, is_stale, load_index, read_manifest
@@ -131,7 +132,7 @@ class Pipeline:
         embedder = make_embedder(settings.embedder, settings.num_threads)
         pipeline = cls.over(settings, embedder, ensure_index(settings, embedder, say))
         # pays jieba's dictionary load now, not on a resident's first question
-        pipeline.ask(pipeline.profile.example or "有多少家养老机构？")
+        pipeline.ask(pipeline.profile.example or "你好")
         return pipeline
 
     @classmethod
@@ -159,6 +160,10 @@ class Pipeline:
         profile = load_profile(settings.corpus_dir, index.chunks)
         rephraser = make_rephraser(settings)  # None: extractive only
         answerer = Answerer.build(retriever, settings, rephraser=rephraser, profile=profile)
+        if not profile.topics:  # a folder without a profile: ready questions from its own figures
+            topics = ready_topics(answerer, index.chunks, profile)
+            example = profile.example or (topics[0].questions[0] if topics else "")
+            answerer.profile = replace(profile, topics=topics, example=example)
         # only extractive answers are kept: an LLM's wording varies, and its server may recover from a fault
         cache = AnswerCache(settings.answer_cache_size if rephraser is None else 0)
         lane = CostlyLane(settings.costly_chars, settings.costly_concurrency, settings.costly_wait_seconds)

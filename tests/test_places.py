@@ -138,4 +138,17 @@ def test_english_questions_name_places_and_years():
     question = analyse("How many elevators were retrofitted in Hangzhou in 2024?")
     assert question.english and question.places == ("杭州市",) and question.years == (2024,)
     assert analyse("What was the satisfaction rate of the Hengdong County hotline?").places == ("衡东县",)
-    assert set(analyse("How many meal points are there in Fuzhou?").places) == {"福州市", "抚州市"}  # the corpus decides
+    assert set(analyse("How many meal points are there in Fuzhou?").places) == {
+        "福州市",
+        "抚州市",
+    }  # the corpus decides
+
+
+def test_a_folder_without_a_profile_gets_ready_questions_it_can_answer(cities_pipeline):
+    profile = cities_pipeline.profile
+    assert profile.topics and profile.example == profile.topics[0].questions[0]
+    for topic in profile.topics:
+        for question in topic.questions:
+            assert topic.name in question  # each names its place: residents of several places share it
+            answer = cities_pipeline.ask(question)
+            assert not answer.refused and answer.citations, question
