@@ -34,14 +34,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from benchkit import free_port
+
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 ROOT = Path(__file__).resolve().parents[1]  # the checkout, whose app.py is started
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_app(kiosk: bool = False, root: Path = ROOT, cache: bool = True) -> tuple[subprocess.Popen, str]:

@@ -203,23 +203,17 @@ class Pipeline:
         )
 
 
+def _apology(profile: Profile, text: str, backend: str) -> Answer:
+    """An error reply: what happened and the hotline, no figure."""
+    hotline = f"{profile.hotline}{profile.hotline_name}"
+    return Answer(question="", text=f"{text}，或拨打{hotline}。", refused=True, reason="error", backend=backend)
+
+
 def busy_answer(profile: Profile) -> Answer:
     """The reply to a costly request that waited its whole budget for the costly lane."""
-    return Answer(
-        question="",
-        text=f"现在提问的人较多，这个较长的问题暂时没能处理，请精简后再问，或拨打{profile.hotline}{profile.hotline_name}。",
-        refused=True,
-        reason="error",
-        backend="busy",
-    )
+    return _apology(profile, "现在提问的人较多，这个较长的问题暂时没能处理，请精简后再问", "busy")
 
 
 def failed_answer(profile: Profile) -> Answer:
     """The reply when answering raised: an apology and the hotline, no figure."""
-    return Answer(
-        question="",
-        text=f"抱歉，回答这个问题时出了错，请换个说法再问，或拨打{profile.hotline}{profile.hotline_name}。",
-        refused=True,
-        reason="error",
-        backend="error",
-    )
+    return _apology(profile, "抱歉，回答这个问题时出了错，请换个说法再问", "error")
