@@ -13,11 +13,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import sys
 import tempfile
 from pathlib import Path
+
+from benchkit import free_port
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
@@ -45,12 +46,6 @@ _SEND_AND_WAIT = """async (question) => {
     requestAnimationFrame(check);
   });
 }"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def pct(values: list[float], p: float) -> float:

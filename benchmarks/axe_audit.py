@@ -12,11 +12,12 @@ and with a source card open. The test suite asserts 0 critical / 0 serious
 from __future__ import annotations
 
 import os
-import socket
 import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
+
+from benchkit import ask_in_page, free_port
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
@@ -26,29 +27,15 @@ ANSWERED = "郑州有多少家养老机构？"
 REFUSED = "洛阳有多少家养老机构？"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def ask(page, question: str) -> None:
-    before = page.locator(".ms-answer").count()
-    page.locator("#ms-question textarea").fill(question)
-    page.locator("#ms-question textarea").press("Enter")
-    page.wait_for_function(f"document.querySelectorAll('.ms-answer').length > {before}", timeout=30_000)
-    page.wait_for_timeout(400)
-
-
 STATES = ("empty", "answer", "refusal", "open card")
 
 
 def step(page, state: str) -> None:
     """Bring the page to a state: the four the test suite audits."""
     if state == "answer":
-        ask(page, ANSWERED)
+        ask_in_page(page, ANSWERED, settle_ms=400)
     elif state == "refusal":
-        ask(page, REFUSED)
+        ask_in_page(page, REFUSED, settle_ms=400)
     elif state == "open card":
         page.locator("details.ms-source summary").first.click()
         page.wait_for_timeout(300)

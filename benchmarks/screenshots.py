@@ -10,10 +10,11 @@ saves the pictures. Chinese text needs a CJK font on the machine (Debian: fonts-
 from __future__ import annotations
 
 import os
-import socket
 import sys
 import tempfile
 from pathlib import Path
+
+from benchkit import ask_in_page, free_port
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 ROOT = Path(__file__).resolve().parents[1]  # the checkout: pictures go to its docs/
@@ -27,19 +28,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def ask(page, question: str) -> None:
-    before = page.locator(".ms-answer").count()
-    page.locator("#ms-question textarea").fill(question)
-    page.locator("#ms-question textarea").press("Enter")
-    page.wait_for_function(f"document.querySelectorAll('.ms-answer').length > {before}", timeout=30_000)
 
 
 def main() -> int:
@@ -66,7 +54,7 @@ def main() -> int:
             page = browser.new_page(viewport={"width": 375, "height": 812}, locale="zh-CN")
             page.goto(urls[False])
             page.wait_for_selector("#ms-question textarea")
-            ask(page, "郑州有多少家养老机构？")
+            ask_in_page(page, "郑州有多少家养老机构？")
             page.wait_for_timeout(600)
             page.evaluate("window.scrollTo(0, 0)")  # the chat box keeps the answer at its top
             page.wait_for_timeout(300)
@@ -75,9 +63,9 @@ def main() -> int:
             page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
             page.goto(urls[False])
             page.wait_for_selector("#ms-question textarea")
-            ask(page, "郑州有多少家养老机构？")
+            ask_in_page(page, "郑州有多少家养老机构？")
             page.locator("details.ms-source summary").first.click()
-            ask(page, "洛阳有多少家养老机构？")
+            ask_in_page(page, "洛阳有多少家养老机构？")
             page.get_by_role("button", name="养老与救助", exact=True).click()
             page.wait_for_timeout(800)
             page.evaluate("window.scrollTo(0, 0)")

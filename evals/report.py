@@ -81,6 +81,32 @@ def failed_items(result: SuiteResult) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
+def by_source(result: SuiteResult) -> list[list[str]]:
+    """Rows per article (answerable questions: accuracy) and per place asked (unanswerable ones:
+    refused), for sets that name them; [] for the seed set. A corpus-wide mean can hide one
+    article the loader misread or one place the answerer keeps confusing."""
+    failed = failed_items(result)
+    groups: dict[tuple[str, str], list[bool]] = {}
+    for r in result.records:
+        q = r.question
+        if q.answerable and q.article:
+            key = ("article", q.article)
+            ok = not any(m == "accuracy" for m, _ in failed.get(q.id, ()))
+        elif not q.answerable and q.place:
+            key = ("unanswerable about", q.place)
+            ok = not any(m == "negative_rejection" for m, _ in failed.get(q.id, ()))
+        else:
+            continue
+        groups.setdefault(key, []).append(ok)
+    return [
+        [kind, name, str(len(oks)), f"{sum(oks) / len(oks):.3f}"]
+        for (kind, name), oks in sorted(groups.items(), key=lambda kv: (kv[0][0], sum(kv[1]) / len(kv[1])))
+    ]
+
+
+BY_SOURCE_HEADERS = ["group", "article or place", "n", "accuracy / refused"]
+
+
 def _passage(p) -> dict:
     return {"text": p.text, "source": p.source, "start": p.start, "end": p.end}
 
@@ -231,6 +257,18 @@ def to_markdown(result: SuiteResult, thresholds: list[Threshold], failures: list
         "",
         "Metric definitions: [README.md#evaluation](../../README.md#evaluation) and `evals/metrics.py`.",
         "",
+        *(
+            [
+                "## By article and place",
+                "",
+                "| " + " | ".join(BY_SOURCE_HEADERS) + " |",
+                "|---|---|---:|---:|",
+                *("| " + " | ".join(_cell(c) for c in row) + " |" for row in rows),
+                "",
+            ]
+            if (rows := by_source(result))
+            else []
+        ),
         f"## Failed questions ({len(failed)})",
         "",
         *(failures_markdown(result) or ["None."]),
@@ -306,6 +344,8 @@ def console_summary(
             if c in result.categories
         ]
         parts.append(text_table(["category", "n", *CATEGORY_COLUMNS], cat_rows))
+        if source_rows := by_source(result):
+            parts.append(text_table(BY_SOURCE_HEADERS, source_rows))
     if result.uncovered:
         shown = 12
         parts.append(

@@ -44,12 +44,19 @@ SUITES = {
         HERE / "sets" / "zhengzhou-blind.jsonl",
         HERE / "thresholds-blind.json",
     ),
+    "zhengzhou-blind-2": Suite(
+        "the seed article, 76 blind questions written after the second generalisation round",
+        HERE.parent / "corpus",
+        HERE.parent / "index" / "default",
+        HERE / "sets" / "zhengzhou-blind-2.jsonl",
+        HERE / "thresholds-blind.json",
+    ),
     "cities-dev": Suite(
         "other places' articles, the split to tune on",
         _CITIES,
         _CITIES_INDEX,
         HERE / "sets" / "cities-dev.jsonl",
-        HERE / "thresholds-cities.json",
+        HERE / "thresholds-cities-dev.json",
     ),
     "cities-test": Suite(
         "other places' articles, the frozen blind split",

@@ -241,10 +241,18 @@ class Answerer:
         return self._standalone(text, history, {})
 
     def _standalone(self, text: str, history: list[str], searched: dict[str, list[Hit]]) -> Question:
+        """Each turn resolved against the one before, oldest first: a loop, so no history is too long for it."""
+        resolved: Question | None = None
+        for turn in [*history, text]:
+            resolved = self._resolve(turn, resolved, searched)
+        assert resolved is not None  # the loop runs at least once, for text
+        return resolved
+
+    def _resolve(self, text: str, previous: Question | None, searched: dict[str, list[Hit]]) -> Question:
+        """One turn read alone, or in the light of the (already resolved) turn before it."""
         current = self.weights.ground(analyse(text, lexicon=self.lexicon))
-        if not history:
+        if previous is None:
             return current
-        previous = self._standalone(history[-1], history[:-1], searched)
         if not current.places and previous.places:  # the conversation's place holds until another is named
             current = replace(current, places=previous.places)
         if looks_like_followup(text):

@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, TextIO
 
 from rag.cli import alias
 from rag.errors import UsageError
+from rag.intake import clean_text, decode_line
 from rag.settings import Settings
 from rag.types import Answer
 
 if TYPE_CHECKING:
     from rag.pipeline import Pipeline
 
+log = logging.getLogger(__name__)
 HELP = "answer a question from the articles (or JSON lines from stdin with --jsonl)"
 
 
@@ -33,23 +37,47 @@ def render(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def _jsonl(pipeline: Pipeline, stdin: TextIO, stdout: TextIO) -> int:
+def _request(line: str) -> tuple[str, list]:
+    """One input line -> (question, history); ValueError with a message saying what a line must be."""
+    try:
+        item = json.loads(line)
+    except ValueError as exc:
+        raise ValueError(f"not JSON ({exc})") from None
+    if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+        raise ValueError('"question" must be a string')
+    history = item.get("history") or []
+    if not isinstance(history, list):
+        raise ValueError('"history" must be a list of strings')
+    return item["question"], history
+
+
+def _answer_line(pipeline: Pipeline, raw: bytes | str, n: int) -> dict:
+    """The output object of input line n: an answer, or {"line": n, "error": ...}."""
+    line = clean_text(decode_line(raw)).strip()
+    if not line:
+        return {"line": n, "error": f"line {n}: blank line, nothing asked"}
+    try:
+        question, history = _request(line)
+    except ValueError as exc:
+        return {"line": n, "error": f'line {n}: expected {{"question": "...", "history": [...]}}: {exc}'}
+    out = pipeline.ask(question, history).to_dict()  # a failure inside is an answer with reason "error"
+    if out["reason"] == "error":
+        out.update(line=n, error=f"line {n}: answering failed; the cause is logged on stderr")
+    return out
+
+
+def _jsonl(pipeline: Pipeline, stdin: Iterable[bytes | str], stdout: TextIO) -> int:
+    """One output line per input line, in order, blank lines included; no line can end the batch.
+    Exit code 1 when any non-blank line got an error object."""
     bad = 0
-    for n, line in enumerate(stdin, start=1):
-        if not line.strip():
-            continue
+    for n, raw in enumerate(stdin, start=1):
         try:
-            item = json.loads(line)
-            question = item["question"]
-            history = item.get("history") or []
-            if not isinstance(question, str) or not isinstance(history, list):
-                raise TypeError("question must be a string and history a list of strings")
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            out = _answer_line(pipeline, raw, n)
+        except Exception as exc:  # a last net: whatever one line does, the next lines are answered
+            log.error("line %d failed: %s: %s", n, type(exc).__name__, exc)
+            out = {"line": n, "error": f"line {n}: answering failed; the cause is logged on stderr"}
+        if "error" in out and "blank line" not in out["error"]:
             bad += 1
-            # keep one output line per input line, so callers can zip them
-            out = {"error": f'line {n}: expected {{"question": "...", "history": [...]}} ({exc})'}
-        else:
-            out = pipeline.ask(question, [str(h) for h in history]).to_dict()
         stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         stdout.flush()
     return 1 if bad else 0
@@ -70,7 +98,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     pipeline = Pipeline.load(settings)
     if args.jsonl:
-        return _jsonl(pipeline, sys.stdin, sys.stdout)
+        # bytes in: an invalid UTF-8 byte is one bad line, not an exception that ends the batch
+        return _jsonl(pipeline, getattr(sys.stdin, "buffer", sys.stdin), sys.stdout)
     answer = pipeline.ask(args.question, args.history)
     print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else render(answer))
     return 0

@@ -16,6 +16,7 @@ import jieba.posseg as pseg
 
 from rag.constants import HOTLINE
 from rag.figures import Figure, extract_figures, is_date, same_value
+from rag.instructions import looks_like_instruction
 from rag.question import Question, unit_fits
 from rag.types import Chunk, Hit
 
@@ -52,8 +53,8 @@ def _pieces(text: str) -> list[tuple[int, int]]:
         spans.append((start, m.start()))
         start = m.end()
     end = len(text.rstrip("。！？!?；;”’"))
-    if text[start:end].count("“") > text[start:end].count("”"):
-        end += 1  # keep the closing quote of a quoted name: 城市“数字孪生体”
+    if text[start:end].count("“") > text[start:end].count("”") and text[end : end + 1] == "”":
+        end += 1  # keep the closing quote of a quoted name: 城市“数字孪生体”; never past the end (an unclosed “)
     spans.append((start, end))
     return [(s, e) for s, e in spans if e > s]
 
@@ -86,6 +87,8 @@ def _items(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def split_facts(chunk: Chunk, rank: int = 1) -> list[Fact]:
     text = chunk.text
+    if looks_like_instruction(text):
+        return []  # a sentence speaking to the assistant (a poisoned file) is never quoted as a fact
     clauses = _pieces(text)
     context = ""
     if len(clauses) > 1 and _SCOPE.search(text[clauses[0][0] : clauses[0][1]]):

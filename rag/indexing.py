@@ -66,8 +66,8 @@ class IngestReport:
     def lines(self) -> list[str]:
         """The report as printed by `minsheng ingest`."""
         out = [
-            f"Documents: {len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
-            f"{len(self.kept)} kept."
+            f"Update by content hash: {len(self.added)} added, {len(self.changed)} changed, "
+            f"{len(self.removed)} removed, {len(self.kept)} kept."
         ]
         for label, names in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
             out += [f"  {label}: {name}" for name in names]

@@ -153,3 +153,57 @@ def gazetteer() -> Gazetteer:
             continue  # two-character county names are too often ordinary words
         places.append(Place(name, short_form(name, level), level, code, province, city))
     return Gazetteer(places)
+
+
+# Names the world uses that are not the plain pinyin of the short form.
+_EXONYMS = {
+    "陕西省": "shaanxi",
+    "内蒙古自治区": "inner mongolia",
+    "西藏自治区": "tibet",
+    "香港特别行政区": "hong kong",
+    "澳门特别行政区": "macau",
+}
+# A county is named in English only with its level word (Hengdong County): bare county pinyin
+# collides with too many ordinary words and other places.
+_LEVEL_WORDS: dict[Level, tuple[str, ...]] = {
+    "province": ("", " province"),
+    "city": ("", " city"),
+    "county": (" county", " district"),
+}
+_LATIN_WORDS = re.compile(r"[a-z]+")
+
+
+@functools.cache
+def english_names() -> dict[str, tuple[Place, ...]]:
+    """Lower-case English names (pinyin of the short form, with or without the level word) ->
+    every place so called (fuzhou: 福州市 and 抚州市; the corpus decides which is meant)."""
+    from pypinyin import lazy_pinyin  # only English questions need it
+
+    names: dict[str, list[Place]] = {}
+    for place in gazetteer().places:
+        short = place.short or _SUFFIXES.sub("", place.name) or place.name  # 衡东县 -> 衡东 (Hengdong County)
+        base = _EXONYMS.get(place.name) or "".join(lazy_pinyin(short)).lower()
+        if not base.isascii() or not base.replace(" ", "").isalpha():
+            continue
+        for suffix in _LEVEL_WORDS[place.level]:
+            names.setdefault(base + suffix, []).append(place)
+    return {name: tuple(places) for name, places in names.items()}
+
+
+def find_english(text: str) -> list[tuple[Place, ...]]:
+    """Places an English text names (Hangzhou, Jiangsu Province, Hengdong County), each as the
+    tuple of places of that name, longest name first."""
+    words = _LATIN_WORDS.findall(text.lower())
+    names = english_names()
+    found: list[tuple[Place, ...]] = []
+    i = 0
+    while i < len(words):
+        for n in (3, 2, 1):
+            key = " ".join(words[i : i + n])
+            if n <= len(words) - i and key in names:
+                found.append(names[key])
+                i += n
+                break
+        else:
+            i += 1
+    return found

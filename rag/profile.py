@@ -66,12 +66,13 @@ class Profile:
         return f"{self.place_label}市民服务热线" if self.place_label else "市民服务热线"
 
     def covered_label(self, limit: int = 8) -> str:
-        names = [_label(p) for p in self.covered_places[:limit]]
+        names = [place_label(p) for p in self.covered_places[:limit]]
         more = "等地" if len(self.covered_places) > limit else ""
         return "、".join(names) + more
 
 
-def _label(name: str) -> str:
+def place_label(name: str) -> str:
+    """How a place is named to residents: 苏州 for 苏州市."""
     place = gazetteer().get(name)
     return (place.short or place.name) if place else name
 
@@ -95,8 +96,8 @@ def derive(chunks: list[Chunk]) -> Profile:
     articles = len({(c.source, c.article) for c in chunks}) or 1
     covered = tuple(p for p, _ in counts.most_common())
     home = covered[0] if covered and counts[covered[0]] * 2 > articles else ""
-    label = _label(home) if home else ""
-    scope = f"{label}的公共服务" if home else f"{'、'.join(_label(p) for p in covered[:8])}等地的公共服务"
+    label = place_label(home) if home else ""
+    scope = f"{label}的公共服务" if home else f"{'、'.join(place_label(p) for p in covered[:8])}等地的公共服务"
     return Profile(
         name=f"民生问答 · {label}" if label else "民生问答",
         home_place=home,

@@ -14,7 +14,7 @@ import jieba.posseg as pseg
 from rag.constants import HOTLINE
 from rag.figures import Figure, extract_figures, is_date
 from rag.lexicon import GENERIC, Lexicon, is_english
-from rag.places import gazetteer
+from rag.places import find_english, gazetteer
 from rag.tokens import STOPWORDS, ensure_initialised
 
 # What kind of figure is asked for, from the question's wording. Order matters: first match wins.
@@ -82,6 +82,7 @@ _INJECTION = re.compile(
     re.I,
 )
 _SEVERAL = re.compile(r"、|分别|各|\band\b|\bboth\b", re.I)
+_ENGLISH_YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
 _YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?=\s*年)")
 _FUTURE = re.compile(r"明年|后年|将来会|以后会|will\b|next year", re.I)
 _PUNCT = re.compile(r"[\s\W_]+")
@@ -152,6 +153,7 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
     base = lexicon.english_to_chinese(text) if english else text
     extra = lexicon.expansions(base)
     mentions = gazetteer().find(base)
+    english_places = find_english(text) if english else []
     unplaced = base
     for mention in reversed(mentions):  # a place is a constraint on the answer, not a topic to match
         unplaced = unplaced[: mention.start] + " " + unplaced[mention.end :]
@@ -183,17 +185,20 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
     return Question(
         raw=raw,
         text=text,
-        search_text=" ".join([base, *extra]),
+        # the dense model reads English too: an English question is searched as asked, with its known Chinese terms
+        search_text=" ".join([text, base, *extra] if english else [base, *extra]),
         terms=terms,
         alternatives=alternatives,
         nouns=frozenset(t for t, is_noun in found.items() if is_noun),
         asked=asked,
         measure=measure,
-        years=tuple(int(m.group(0)) for m in _YEAR.finditer(text)),
+        years=tuple(int(m.group(0)) for m in (_ENGLISH_YEAR if english else _YEAR).finditer(text)),
         figures=figures,
         english=english,
         future=bool(_FUTURE.search(text)),
-        places=tuple(dict.fromkeys(m.place.name for m in mentions)),
+        places=tuple(
+            dict.fromkeys([*(m.place.name for m in mentions), *(p.name for ps in english_places for p in ps)])
+        ),
         several=bool(_SEVERAL.search(text))
         or any(w in ("和", "与", "及", "以及", "同") and f == "c" for w, f in pseg.lcut(text)),
         wants=figures_wanted(text),

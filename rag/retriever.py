@@ -35,6 +35,7 @@ class HybridRetriever(BaseRetriever):
     k: int = 4
     candidates: int = 20
     rrf_k: int = 60
+    max_chars: int = 120  # the longest query embedded and matched: bounds one search's cost (Settings.max_search_chars)
 
     def dense_scores(self, query: str, allowed: frozenset[int] | None = None) -> dict[int, float]:
         n = self.index.dense.ntotal if allowed is None else len(allowed)
@@ -77,6 +78,7 @@ class HybridRetriever(BaseRetriever):
     def search(self, query: str, k: int | None = None, allowed: frozenset[int] | None = None) -> list[Hit]:
         """The top k chunks for query; with `allowed`, only among those chunk positions."""
         k = k or self.k
+        query = query[: self.max_chars]  # a follow-up's query leads with its own words, then the earlier ones
         dense = self.dense_scores(query, allowed) if self.mode in ("hybrid", "dense") else {}
         keyword = self.bm25_scores(query, allowed) if self.mode in ("hybrid", "bm25") else {}
         dense_rank = _ranks(dense)

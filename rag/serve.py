@@ -56,11 +56,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             lambda *_: threading.Thread(target=pipeline.reload, kwargs={"force": True}, daemon=True).start(),
         )
 
+    from rag import surface
     from rag.web import ChatService, build_ui, launch_options
 
     demo = build_ui(ChatService(pipeline, settings), kiosk=args.kiosk)
+    options = {**launch_options(settings, kiosk=args.kiosk), **surface.launch_options(settings)}
     try:
-        demo.launch(**launch_options(settings, kiosk=args.kiosk), quiet=True, prevent_thread_lock=True)
+        demo.launch(**options, quiet=True, prevent_thread_lock=True)
     except OSError as exc:  # e.g. the port is taken
         raise ServerError(f"Cannot start the server on {settings.host}:{settings.port}: {exc}") from exc
     mode = "kiosk" if args.kiosk else "web chat"

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     top_k: int = Field(4, ge=1, le=50)
     candidates: int = Field(20, ge=1)  # per retriever, before fusion
     rrf_k: int = 60
+    # The longest text one search embeds and matches (a follow-up's query carries the earlier questions):
+    # longer adds nothing on the evals (see README, Load) but costs time while others wait.
+    max_search_chars: int = Field(120, ge=20)
+    # Answers kept by (question, history) for a repeat (a kiosk's ready questions); 0: none.
+    # Extractive answers only: with an LLM backend nothing is cached.
+    answer_cache_size: int = Field(512, ge=0)
 
     # Optional LLM backend (OpenAI-compatible). Off unless a base URL is set.
     llm_base_url: str = ""
@@ -67,6 +73,29 @@ class Settings(BaseSettings):
     speech_voice: str = "cmn"
     speech_speed: int = Field(150, ge=80, le=400)  # words per minute; older listeners prefer it slow
     kiosk_read_aloud: bool = False
+    # What the server accepts (rag/surface.py): Host names (comma-separated; default: localhost and `host`),
+    # the largest request body, and calls a minute per client address (0: no limit)
+    allowed_hosts: str = ""
+    max_request_bytes: int = Field(65_536, ge=1024)
+    rate_limit_per_minute: int = Field(60, ge=0)
+    # Feedback (rag/feedback.py): characters kept per stored text, ratings a minute in all, and the
+    # database size past which it is rotated (the old file kept as .1)
+    feedback_max_chars: int = Field(2000, ge=100)
+    feedback_per_minute: int = Field(30, ge=1)
+    feedback_max_bytes: int = Field(20_000_000, ge=100_000)
+    # Bounds on the conversation passed with a question (rag/intake.py): older items are dropped first,
+    # an over-long item is dropped whole, and the answer says so. They keep one request's cost bounded.
+    # (the evals' follow-ups need at most two earlier questions)
+    max_history_items: int = Field(6, ge=0, le=100)
+    max_history_item_chars: int = Field(500, ge=1)
+    max_history_chars: int = Field(1000, ge=0)
+    # Fair serving: answers the server works on at once (Gradio's queue), and a lane for costly requests
+    # (question + history over costly_chars): at most costly_concurrency of them run at once, so they
+    # cannot take every worker from ordinary questions; one that waits over costly_wait_seconds is told to retry.
+    queue_workers: int = Field(16, ge=1)
+    costly_chars: int = Field(600, ge=1)
+    costly_concurrency: int = Field(1, ge=1)
+    costly_wait_seconds: float = Field(15.0, gt=0)
 
     # Answering: the least support (0..1) a fact needs before it is stated. Calibrated on
     # evals/questions.jsonl with `python -m evals.calibrate`; below it the assistant refuses.

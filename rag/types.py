@@ -130,6 +130,7 @@ class Answer:
     backend: str = "extractive"
     latency_ms: float = 0.0
     hits: tuple[Hit, ...] = field(default=(), repr=False)
+    notices: tuple[str, ...] = ()  # what was removed from the input or dropped (rag/intake.py); never a figure
 
     def to_dict(self) -> dict:
         """The structured answer for the API and the CLI's --json."""
@@ -142,6 +143,7 @@ class Answer:
             "rewritten_question": self.rewritten_question,
             "backend": self.backend,
             "latency_ms": round(self.latency_ms, 1),
+            "notices": list(self.notices),
             "citations": [
                 {
                     "marker": c.marker,

@@ -123,14 +123,15 @@ def test_a_5000_character_question_gets_a_clear_message(pipeline):
     "question, kind",
     [
         ("我的手机号是13812345678，郑州有多少家养老机构？", "手机号"),
-        ("身份证410105199001011234，帮我查低保", "身份证号"),
+        ("身份证410105199003071213，郑州有多少家养老机构？", "身份证号"),
     ],
 )
-def test_personal_data_is_declined_and_not_echoed(pipeline, question, kind):
+def test_personal_data_is_removed_and_the_rest_answered_without_echoing_it(pipeline, question, kind):
     answer = ask(pipeline, question)
-    assert answer.refused and answer.reason == "personal_data"
-    assert kind in answer.text
-    assert "13812345678" not in answer.text and "410105199001011234" not in answer.text
+    assert not answer.refused and "93家" in answer.text  # issue 12: answered with the personal data removed
+    assert kind in answer.text and answer.notices  # the resident is told what was taken out
+    for shown in (answer.text, answer.question, json.dumps(answer.to_dict(), ensure_ascii=False)):
+        assert "13812345678" not in shown and "410105199003071213" not in shown
 
 
 def test_prompt_injection_is_ignored_and_nothing_is_invented(pipeline):
@@ -263,8 +264,14 @@ def test_the_real_corpus_in_memory_answers_known_figures(hash_pipeline, question
 
 @pytest.mark.parametrize(
     ("question", "reason"),
-    [("", "empty"), ("养" * 501, "too_long"), ("我的手机号是13812345678，养老院怎么申请？", "personal_data")],
+    [("", "empty"), ("养" * 501, "too_long"), ("13812345678", "empty")],
 )
 def test_bad_input_is_declined_before_any_search(hash_pipeline, question, reason):
     answer = ask(hash_pipeline, question)
     assert answer.refused and answer.reason == reason and not answer.hits
+
+
+def test_the_answerer_itself_still_declines_personal_data_it_is_handed(hash_pipeline):
+    """The pipeline removes personal data first; an answerer called directly declines it, unsearched."""
+    answer = hash_pipeline.answerer.answer("我的手机号是13812345678，养老院怎么申请？")
+    assert answer.refused and answer.reason == "personal_data" and not answer.hits

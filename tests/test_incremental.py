@@ -140,7 +140,7 @@ def test_the_report_prints_each_document_by_what_happened_to_it(city, tmp_path):
     update([city], settings, embedder=stub)
     edit_corpus(city)
     lines = update([city], settings, embedder=stub).lines()
-    assert lines[0] == "Documents: 1 added, 1 changed, 1 removed, 1 kept."
+    assert lines[0] == "Update by content hash: 1 added, 1 changed, 1 removed, 1 kept."
     assert "  added: hotline.pdf" in lines and "  changed: elderly.txt" in lines and "  removed: health.docx" in lines
     assert any(line.startswith("Chunks: ") and " embedded, " in line for line in lines)
 

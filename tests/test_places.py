@@ -130,3 +130,25 @@ def test_a_false_premise_is_corrected_with_the_sources_figure(cities_pipeline):
 def test_a_year_the_articles_do_not_report_is_refused(cities_pipeline):
     answer = cities_pipeline.ask("吉林省2022年城镇新增就业多少人？")  # the report covers 2023
     assert answer.refused and "25.79万人" not in answer.text
+
+
+def test_english_questions_name_places_and_years():
+    from rag.question import analyse
+
+    question = analyse("How many elevators were retrofitted in Hangzhou in 2024?")
+    assert question.english and question.places == ("杭州市",) and question.years == (2024,)
+    assert analyse("What was the satisfaction rate of the Hengdong County hotline?").places == ("衡东县",)
+    assert set(analyse("How many meal points are there in Fuzhou?").places) == {
+        "福州市",
+        "抚州市",
+    }  # the corpus decides
+
+
+def test_a_folder_without_a_profile_gets_ready_questions_it_can_answer(cities_pipeline):
+    profile = cities_pipeline.profile
+    assert profile.topics and profile.example == profile.topics[0].questions[0]
+    for topic in profile.topics:
+        for question in topic.questions:
+            assert topic.name in question  # each names its place: residents of several places share it
+            answer = cities_pipeline.ask(question)
+            assert not answer.refused and answer.citations, question

@@ -263,8 +263,8 @@ def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
 
         gr.api(ask, api_name="ask")
 
-    # Answers take ~20-100 ms behind one lock; a few workers keep 20 waiting clients moving.
-    demo.queue(default_concurrency_limit=4, max_size=256)
+    # Answers run side by side (no global lock); costly ones queue in their own lane (Pipeline.ask).
+    demo.queue(default_concurrency_limit=service.settings.queue_workers, max_size=256)
     return demo
 
 

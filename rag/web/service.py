@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import threading
 import time
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -48,13 +47,10 @@ class ChatService:
     ):
         self.pipeline = pipeline
         self.settings = settings
-        self.feedback = feedback or FeedbackStore(settings.feedback_db)
+        self.feedback = feedback or FeedbackStore.from_settings(settings)
         # Audio files live in the system temp folder (Gradio serves files from there) and hold
         # only answer text read aloud.
         self.speaker = speaker or Speaker(make_engine(settings), Path(tempfile.gettempdir()) / "minsheng-speech")
-        # The native embedder and jieba are not known to be thread-safe; an answer is short work
-        # (tens of ms on an idle 2-core machine), so one lock costs little.
-        self._lock = threading.Lock()
 
     # The one code path to the pipeline: the chat and the /ask API both come here. The answerer
     # itself declines empty, over-long and personal-data questions, with the same words as the CLI.
@@ -62,8 +58,9 @@ class ChatService:
         """Answer a resident's question from the official articles; history = earlier questions, oldest first."""
         question = question if isinstance(question, str) else ""
         started = time.perf_counter()
-        with self._lock:
-            answer = self.pipeline.ask(question, self._clean_history(history))
+        # No lock: the e5 engine allocates per call on a read-only model, jieba is initialised at load,
+        # FAISS and BM25 only read; one costly request no longer holds the others back (issue 12).
+        answer = self.pipeline.ask(question, self._clean_history(history))
         log.info("answered in %.0f ms (%s)", (time.perf_counter() - started) * 1000, answer.reason)
         return answer.to_dict()
 
