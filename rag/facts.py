@@ -18,6 +18,7 @@ from rag.constants import HOTLINE
 from rag.figures import Figure, extract_figures, is_date, same_value
 from rag.instructions import looks_like_instruction
 from rag.question import Question, unit_fits
+from rag.tokens import ensure_initialised
 from rag.types import Chunk, Hit
 
 _CLAUSE_END = re.compile(r"[，,；;：:]")
@@ -214,6 +215,7 @@ def _linking(word: str) -> bool:
 
 def figure_head(fact: Fact, fig: Figure) -> str:
     """The words naming what a figure counts: 93家[养老机构], [义务教育学校]144所."""
+    ensure_initialised()  # the domain words first, whoever cuts a word first
     text = fact.text
     after = []
     words = pseg.lcut(text[fig.end :])

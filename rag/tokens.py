@@ -32,13 +32,20 @@ STOPWORDS = frozenset(
 )
 
 
+_domain_words_added = False
+
+
 def ensure_initialised() -> None:
-    # jieba builds its prefix dictionary lazily (~2 s); do it once, thread-safely.
+    # jieba builds its prefix dictionary lazily (~2 s); do it once, thread-safely. Our own flag,
+    # not jieba's: any jieba call (posseg too) initialises jieba itself, and keying on that skipped
+    # the domain words whenever another module cut a word first, so answers depended on call order.
+    global _domain_words_added
     with _init_lock:
-        if not jieba.dt.initialized:
+        if not _domain_words_added:
             jieba.initialize()
             for word in DOMAIN_WORDS:
                 jieba.add_word(word, freq=20000, tag="n")
+            _domain_words_added = True
 
 
 def tokenize(text: str) -> list[str]:

@@ -115,3 +115,18 @@ def test_a_word_naming_the_kind_of_figure_is_answered_by_the_unit():
     question = analyse("2024年杭州长护险参保人数是多少？")
     assert set(question.terms) == {"长护险", "参保"} and question.measure == "人"
     assert "总量" not in analyse("诉求总量是多少？").terms
+
+
+def test_the_domain_words_reach_jieba_whoever_cuts_a_word_first():
+    # jieba initialises itself on any first call; the domain words must still be added after it,
+    # or answers depend on which module happened to cut a word first (a fresh interpreter each)
+    import subprocess
+    import sys
+
+    code = (
+        "import jieba.posseg as p; p.lcut('先用一下'); "
+        "from rag.tokens import ensure_initialised, DOMAIN_WORDS; ensure_initialised(); "
+        "import jieba; w = sorted(DOMAIN_WORDS)[0]; print(w in jieba.lcut('全市' + w + '建设'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip().endswith("True"), out.stdout + out.stderr
