@@ -12,7 +12,6 @@ a crash or Ctrl-C leaves the previous index as it was.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -30,6 +29,7 @@ from typing_extensions import TypedDict  # pydantic (the retriever holds a Loade
 from rag.chunker import ChunkerConfig, ChunkerDict
 from rag.embedders import NamedEmbeddings
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from rag.loader import bytes_sha256
 from rag.tokens import TOKENIZER_NAME, tokenize
 from rag.types import Chunk
 
@@ -260,16 +260,8 @@ def file_checksums(index_dir: Path) -> dict[str, str]:
     for path in sorted(p for p in Path(index_dir).rglob("*") if p.is_file()):
         name = path.relative_to(index_dir).as_posix()
         if name != MANIFEST:
-            sums[name] = _sha256(path)
+            sums[name] = bytes_sha256(path)
     return sums
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _is_ours(index_dir: Path) -> bool:
@@ -402,7 +394,7 @@ def verify_files(index_dir: Path, manifest: Manifest) -> None:
         path = Path(index_dir) / name
         if not path.is_file():
             raise IndexCorruptError(f"The index at {index_dir} lacks {name}. {rebuild_hint(index_dir)}")
-        if _sha256(path) != digest:
+        if bytes_sha256(path) != digest:
             raise IndexCorruptError(
                 f"The index file {path} does not match its checksum (damaged or changed). {rebuild_hint(index_dir)}"
             )

@@ -18,10 +18,9 @@ import textwrap
 import time
 from pathlib import Path
 
-import docx
 import pytest
 from conftest import ROOT, StubEmbeddings, fast_settings, snapshot
-from test_formats import write_html, write_pdf
+from test_formats import write_docx, write_html, write_pdf
 
 from rag.indexing import IngestReport, update
 from rag.pipeline import Pipeline, ensure_index
@@ -53,19 +52,6 @@ HOTLINE = [
 
 def write_txt(path: Path, elements: list[tuple[str, str]]) -> Path:
     path.write_text("\n\n".join(text for _, text in elements) + "\n", encoding="utf-8")
-    return path
-
-
-def write_docx(path: Path, elements: list[tuple[str, str]]) -> Path:
-    document = docx.Document()
-    for kind, text in elements:
-        if kind == "title":
-            document.add_heading(text, 0)
-        elif kind == "heading":
-            document.add_heading(text, 1)
-        else:
-            document.add_paragraph(text)
-    document.save(str(path))
     return path
 
 
