@@ -18,11 +18,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchkit import free_port
+from benchkit import CHROMIUM, CHROMIUM_ARGS, free_port
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
 # Click 提问, then resolve on the first animation frame where a new answer's first line is in view.
 _SEND_AND_WAIT = """async (question) => {
@@ -81,7 +80,7 @@ def main() -> int:
     times: list[float] = []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": args.width, "height": args.height}, locale="zh-CN")
             page.goto(url)
             page.wait_for_selector("#ms-question textarea")

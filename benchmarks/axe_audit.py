@@ -17,11 +17,10 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from benchkit import ask_in_page, free_port
+from benchkit import CHROMIUM, CHROMIUM_ARGS, ask_in_page, free_port
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 IMPACTS = ("critical", "serious", "moderate", "minor")
 ANSWERED = "郑州有多少家养老机构？"
 REFUSED = "洛阳有多少家养老机构？"
@@ -74,7 +73,7 @@ def main() -> int:
     print(f"{'page':24} " + " ".join(f"{i:>8}" for i in IMPACTS) + "  rules")
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for mode, size in (("web", (375, 812)), ("web", (1280, 900)), ("kiosk", (1080, 1920))):
                 page = browser.new_page(
                     viewport={"width": size[0], "height": size[1]}, locale="zh-CN", color_scheme=scheme

@@ -4,6 +4,17 @@ from __future__ import annotations
 
 import socket
 
+CHROMIUM = "/usr/bin/chromium"  # Debian's, installed by ./run.sh when root
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
 
 def free_port() -> int:
     with socket.socket() as s:

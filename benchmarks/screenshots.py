@@ -14,20 +14,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchkit import ask_in_page, free_port
+from benchkit import CHROMIUM, CHROMIUM_ARGS, ask_in_page, free_port
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 ROOT = Path(__file__).resolve().parents[1]  # the checkout: pictures go to its docs/
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def main() -> int:
@@ -49,7 +39,7 @@ def main() -> int:
         demos.append(demo)
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
             page = browser.new_page(viewport={"width": 375, "height": 812}, locale="zh-CN")
             page.goto(urls[False])

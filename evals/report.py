@@ -81,11 +81,11 @@ def failed_items(result: SuiteResult) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
-def by_source(result: SuiteResult) -> list[list[str]]:
+def by_source(result: SuiteResult, failed: dict[str, list[tuple[str, str]]] | None = None) -> list[list[str]]:
     """Rows per article (answerable questions: accuracy) and per place asked (unanswerable ones:
     refused), for sets that name them; [] for the seed set. A corpus-wide mean can hide one
     article the loader misread or one place the answerer keeps confusing."""
-    failed = failed_items(result)
+    failed = failed_items(result) if failed is None else failed
     groups: dict[tuple[str, str], list[bool]] = {}
     for r in result.records:
         q = r.question
@@ -266,7 +266,7 @@ def to_markdown(result: SuiteResult, thresholds: list[Threshold], failures: list
                 *("| " + " | ".join(_cell(c) for c in row) + " |" for row in rows),
                 "",
             ]
-            if (rows := by_source(result))
+            if (rows := by_source(result, failed))
             else []
         ),
         f"## Failed questions ({len(failed)})",

@@ -72,6 +72,7 @@ class Answerer:
     profile: Profile = field(default_factory=Profile)
     lexicon: Lexicon = GENERIC
     place_ids: dict[str, frozenset[int]] = field(default_factory=dict)  # place -> chunk positions
+    year_ids: dict[int, frozenset[int]] = field(default_factory=dict)  # year -> chunk positions
 
     @classmethod
     def build(
@@ -84,9 +85,12 @@ class Answerer:
         chunks = retriever.index.chunks
         profile = profile or derive(chunks)
         by_place: dict[str, set[int]] = {}
+        by_year: dict[int, set[int]] = {}
         for i, c in enumerate(chunks):
             for place in c.places:
                 by_place.setdefault(place, set()).add(i)
+            for year in c.years:
+                by_year.setdefault(year, set()).add(i)
         return cls(
             retriever,
             settings,
@@ -95,6 +99,7 @@ class Answerer:
             profile,
             Lexicon.with_words(profile.words, profile.english),
             {p: frozenset(ids) for p, ids in by_place.items()},
+            {y: frozenset(ids) for y, ids in by_year.items()},
         )
 
     @property
@@ -159,10 +164,10 @@ class Answerer:
         its subject to the rest (…学位一共多少？其中寄宿制学校新增了多少？). In a conversation
         each part is read against the conversation (打电话的占多少？网上提的又占多少？)."""
         if history:
-            questions = [self._standalone(part, history, searched) for part in parts]
             if any(not analyse(part, lexicon=self.lexicon).nouns for part in parts):
                 # 寒托班呢？开了多少个，完成计划的多少？: a part naming nothing leans on the whole
                 return self._answer_whole(raw, question, searched)
+            questions = [self._standalone(part, history, searched) for part in parts]
         else:
             first = replace(self.weights.ground(analyse(parts[0], lexicon=self.lexicon)), places=question.places)
             questions = [first]
@@ -220,7 +225,7 @@ class Answerer:
         # a place a sentence merely lists (苏州、无锡、南京) is not covered by that article
         covered = set(self.profile.covered_places)
         covered |= {p.province for name in self.profile.covered_places if (p := g.get(name)) and p.province}
-        # a district of a covered city is covered too (上街区 in 郑州市's articles); a city in a
+        # a district of a covered city is covered too (a district in its city's articles); a city in a
         # covered province is not: a province-wide report rarely speaks for one of its cities
         cities = set(self.profile.covered_places)
         return places if places and not any(p in covered or g.in_city(p, cities) for p in places) else ()
@@ -230,10 +235,9 @@ class Answerer:
         ids: frozenset[int] | None = None
         if places := self.places_of(question):
             ids = frozenset().union(*(self.place_ids.get(p, frozenset()) for p in places))
-        if question.years:
-            chunks = self.retriever.index.chunks
-            candidates = ids if ids is not None else range(len(chunks))
-            ids = frozenset(i for i in candidates if set(question.years) & set(chunks[i].years))
+        if question.years:  # looked up, not scanned: a year-only question at 1M chunks stays cheap
+            in_years = frozenset().union(*(self.year_ids.get(y, frozenset()) for y in question.years))
+            ids = in_years if ids is None else ids & in_years
         return ids
 
     def standalone(self, text: str, history: list[str]) -> Question:

@@ -348,7 +348,7 @@ def widen_to_figures(fact: Fact, question: Question, want: int) -> Fact:
         before = next(((s, e) for s, e in reversed(clauses) if e <= start), None)
         sides = [span for span in (after, before) if span is not None]
         # the side that speaks of more of the question goes first (其中转派县…15390件 before 流转710件)
-        sides.sort(key=lambda span: -len(question.terms) + len(uncovered_terms(question, [text[span[0] : span[1]]])))
+        sides.sort(key=lambda span: len(uncovered_terms(question, [text[span[0] : span[1]]])))
         grown = False
         for span in sides:
             if span is None or have >= want:

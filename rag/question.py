@@ -55,9 +55,11 @@ _ASKED = [
 # Wording that only says what kind of figure is wanted; the unit check covers it, so it is no topic.
 # Words that only say what kind of figure is asked (参保[人数], 诉求[总量]): the figure's unit
 # answers them, so they are no topic a passage must contain.
-_COUNT_OF = re.compile(r"(人|户|件|次|个|家|所|张|台|名|座|项|条)数(?!字|据)")
+_COUNT_OF_WORDING = r"(人|户|件|次|个|家|所|张|台|名|座|项|条)数(?!字|据)"
+_COUNT_OF = re.compile(_COUNT_OF_WORDING)
 _ASKED_WORDING = re.compile(
-    r"(?:人|户|件|次|个|家|所|张|台|名|座|项|条)数(?!字|据)|总数|总量|数目|金额|比例|比重|占比|比率|多少钱|多久|多长时间|什么时候|何时|哪一?年|几月|哪一?天|几号|面积|多大|多高|多长|百分之几|几天|几个?小时|多少天"
+    _COUNT_OF_WORDING
+    + r"|总数|总量|数目|金额|比例|比重|占比|比率|多少钱|多久|多长时间|什么时候|何时|哪一?年|几月|哪一?天|几号|面积|多大|多高|多长|百分之几|几天|几个?小时|多少天"
 )
 _MEASURE = re.compile(r"(?:多少|几)(个|家|所|座|支|项|处|条|张|户|对|名|位|人次|人|路|台|件|种|级|万)")
 _UNITS_FOR = {

@@ -2,7 +2,7 @@
 
 A city that points the app at a folder of articles gets topic buttons without writing any:
 for each place the articles are about, questions are composed from figures whose unit counts
-something and whose head names it (全市93家[养老机构] -> 郑州养老机构有多少家？), and a question
+something and whose head names it (全市93家[养老机构] -> 某市养老机构有多少家？), and a question
 is kept only when the answerer answers it with that very figure, so a tap never meets a refusal.
 """
 

@@ -40,6 +40,8 @@ def ensure_initialised() -> None:
     # not jieba's: any jieba call (posseg too) initialises jieba itself, and keying on that skipped
     # the domain words whenever another module cut a word first, so answers depended on call order.
     global _domain_words_added
+    if _domain_words_added:  # the common case, on every figure head: no lock
+        return
     with _init_lock:
         if not _domain_words_added:
             jieba.initialize()
