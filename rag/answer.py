@@ -4,8 +4,8 @@ Steps: check the input; resolve a follow-up against the earlier question; retrie
 pick the clause(s) that hold the asked figure; decide whether they really answer
 (calibrated on the question set, see evals/calibrate.py); compose a short reply that
 quotes the figures exactly as the source writes them, with [n] markers; and pass the
-reply through the figure guard. Any other backend (an LLM) only rephrases this
-answer and must pass the same guard.
+reply through the figure guard. The optional LLM reader (rag/reader.py) runs after this,
+on the same retrieval, and falls back to this answer whenever its own reply fails a check.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field, replace
-from typing import Protocol
 
 from rag.facts import (
     HOTLINE,
@@ -47,14 +46,6 @@ _GREETING = re.compile(r"^(你好|您好|hi|hello|嗨|在吗|谢谢|多谢|感�
 _HAS_WORDS = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
 
-class Rephraser(Protocol):
-    """An optional backend that rewrites a grounded answer more fluently."""
-
-    name: str
-
-    def rephrase(self, question: str, answer: Answer) -> str | None: ...
-
-
 @dataclass(frozen=True)
 class Decision:
     facts: tuple[Fact, ...]
@@ -68,7 +59,6 @@ class Answerer:
     retriever: HybridRetriever
     settings: Settings
     weights: TermWeights
-    rephraser: Rephraser | None = None
     profile: Profile = field(default_factory=Profile)
     lexicon: Lexicon = GENERIC
     place_ids: dict[str, frozenset[int]] = field(default_factory=dict)  # place -> chunk positions
@@ -79,7 +69,6 @@ class Answerer:
         cls,
         retriever: HybridRetriever,
         settings: Settings,
-        rephraser: Rephraser | None = None,
         profile: Profile | None = None,
     ) -> Answerer:
         chunks = retriever.index.chunks
@@ -95,7 +84,6 @@ class Answerer:
             retriever,
             settings,
             TermWeights(chunks),
-            rephraser,
             profile,
             Lexicon.with_words(profile.words, profile.english),
             {p: frozenset(ids) for p, ids in by_place.items()},
@@ -154,8 +142,7 @@ class Answerer:
         decision = self.decide(question, hits)
         if decision.reason != "answered":
             return self.refusal(raw, question, decision, hits)
-        answer = self.compose(raw, question, decision, hits)
-        return self._maybe_rephrase(answer)
+        return self.compose(raw, question, decision, hits)
 
     def _answer_parts(
         self, raw: str, question: Question, parts: list[str], history: list[str], searched: dict[str, list[Hit]]
@@ -191,7 +178,7 @@ class Answerer:
         answer = self.compose(raw, question, Decision(tuple(facts), 1.0, "answered"), hits)
         if unanswered and not answer.refused:
             answer = replace(answer, text=answer.text + f"问题的其余部分，现有报道没有提到。{self.hotline_hint}")
-        return self._maybe_rephrase(answer)
+        return answer
 
     # --- steps ---------------------------------------------------------------
 
@@ -421,20 +408,6 @@ class Answerer:
         return Answer(
             raw, text, refused=True, reason=decision.reason, rewritten_question=question.text, hits=tuple(hits)
         )
-
-    def _maybe_rephrase(self, answer: Answer) -> Answer:
-        if self.rephraser is None or answer.refused:
-            return answer
-        try:
-            fluent = self.rephraser.rephrase(answer.question, answer)
-        except Exception:  # a backend failure must never cost the resident the answer
-            log.warning("Rephraser %s failed; showing the extractive answer.", self.rephraser.name, exc_info=True)
-            return answer
-        if not fluent:
-            return answer
-        candidate = replace(answer, text=fluent, backend=self.rephraser.name)
-        checked = guard(candidate, self.hotline_hint)
-        return checked if not checked.refused else answer
 
 
 def figure_count(question: Question, facts: list[Fact]) -> int:

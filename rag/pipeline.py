@@ -21,9 +21,9 @@ from rag.embedders import NamedEmbeddings, make_embedder
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from rag.indexing import chunker_config, load_chunks, update
 from rag.intake import Intake, take_in
-from rag.llm import make_rephraser
 from rag.loader import file_hashes
 from rag.profile import Profile, load_profile
+from rag.reader import LLMReader, make_reader
 from rag.ready import ready_topics
 from rag.retriever import HybridRetriever
 from rag.settings import Settings
@@ -116,6 +116,7 @@ class Pipeline:
     cache: AnswerCache = field(default_factory=lambda: AnswerCache(0))
     conflicts: ConflictIndex | None = None  # figures by fact across documents (rag/conflicts.py)
     lane: CostlyLane = field(default_factory=lambda: CostlyLane(600, 1, 15.0))
+    reader: LLMReader | None = None  # the optional LLM reader (rag/reader.py); None: extractive only
 
     @property
     def chunks_by_id(self) -> dict[str, Chunk]:
@@ -161,16 +162,16 @@ class Pipeline:
             max_chars=settings.max_search_chars,
         )
         profile = load_profile(settings.corpus_dir, index.chunks)
-        rephraser = make_rephraser(settings)  # None: extractive only
-        answerer = Answerer.build(retriever, settings, rephraser=rephraser, profile=profile)
+        reader = make_reader(settings)  # None: extractive only
+        answerer = Answerer.build(retriever, settings, profile=profile)
         if not profile.topics:  # a folder without a profile: ready questions from its own figures
             topics = ready_topics(answerer, index.chunks, profile)
             example = profile.example or (topics[0].questions[0] if topics else "")
             answerer.profile = replace(profile, topics=topics, example=example)
         # only extractive answers are kept: an LLM's wording varies, and its server may recover from a fault
-        cache = AnswerCache(settings.answer_cache_size if rephraser is None else 0)
+        cache = AnswerCache(settings.answer_cache_size if reader is None else 0)
         lane = CostlyLane(settings.costly_chars, settings.costly_concurrency, settings.costly_wait_seconds)
-        return cls(settings, embedder, index, retriever, answerer, cache, ConflictIndex(index.chunks), lane)
+        return cls(settings, embedder, index, retriever, answerer, cache, ConflictIndex(index.chunks), lane, reader)
 
     def ask(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Answer:
         """Answer one question; whatever goes wrong inside, an Answer (reason "error") comes back.
@@ -187,6 +188,8 @@ class Pipeline:
         elif answer is None:
             try:
                 answer = self.answerer.answer(intake.asked, list(intake.history))
+                if self.reader is not None:  # the reader's checked reply, or this answer with the reason logged
+                    answer = self.reader.read(self.answerer, intake.asked, list(intake.history), answer)
                 if self.conflicts is not None:  # another document's different figure is quoted too
                     answer = add_conflicts(answer, self.chunks_by_id, self.conflicts)
                 self.cache.put(key, answer)

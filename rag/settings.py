@@ -52,11 +52,22 @@ class Settings(BaseSettings):
     # Extractive answers only: with an LLM backend nothing is cached.
     answer_cache_size: int = Field(512, ge=0)
 
-    # Optional LLM backend (OpenAI-compatible). Off unless a base URL is set.
+    # Optional LLM reader (rag/reader.py; any OpenAI-compatible endpoint). Off unless a base URL is set.
     llm_base_url: str = ""
     llm_model: str = "qwen2.5"
     llm_api_key: str = ""  # read from MINSHENG_LLM_API_KEY, never committed
     llm_timeout: float = 8.0  # a slow LLM must not hold up the queue; the extractive answer is shown instead
+    # Its prompt and output schema: a folder of rag/prompts/ by name, or a deployment's own folder
+    llm_prompt: str = "reader-v1"
+    # How the schema is asked for: "json_schema" (OpenAI, vLLM, llama.cpp's llama-server) or
+    # "json_object" ({"type": "json_object", "schema": ...}: llama-cpp-python's server)
+    llm_response_format: Literal["json_schema", "json_object"] = "json_schema"
+    llm_passages: int = Field(6, ge=1, le=20)  # retrieved sentences the reader reads
+    # A count the reader states must speak of what was asked (rag/verify.py): the question names this much
+    # of what the figure counts, or the figure's clause holds this much of the question's words.
+    # Calibrated on the cities-dev split with benchmarks/llm_reader.py.
+    llm_min_head_coverage: float = Field(0.2, ge=0.0, le=1.0)
+    llm_min_support: float = Field(0.2, ge=0.0, le=1.0)
 
     # App
     host: str = "127.0.0.1"

@@ -1,0 +1,281 @@
+"""Optional LLM reader: answer from the retrieved passages in the reader's own words, checked in code.
+
+Off unless `Settings.llm_base_url` is set. Any OpenAI-compatible chat endpoint works (vLLM,
+Ollama, llama.cpp, hosted Qwen/DeepSeek) through `langchain_openai.ChatOpenAI` and LangChain's
+structured output: the model fills a JSON schema (found, answer, cited), never free text that
+would have to be parsed for citations.
+
+The reader runs after the extractive answerer, on the same retrieval (the question's place and
+year already applied), so it can answer what the rules missed. Its reply reaches a resident only
+when rag/verify.py passes it: every figure as written in a passage, of what was asked, of the
+asked place and year, cited. Otherwise (a failed check, "not in the passages", a slow, failing
+or garbled server) the resident gets the extractive answer or its refusal, and the log says why.
+
+The prompt and the schema are package data (rag/prompts/<name>/), or a deployment's own folder
+(`llm_prompt`): wording changes without touching code. langchain_openai is imported only when a
+reader is built, so the default path never pays for it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass, replace
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import TYPE_CHECKING, Any
+
+from rag.errors import BackendUnavailableError, SettingsError
+from rag.instructions import looks_like_instruction
+from rag.settings import Settings
+from rag.types import Answer, Chunk, Hit
+from rag.verify import Bounds, Passage, Reply, Verdict, verify
+
+if TYPE_CHECKING:
+    from langchain_core.messages import BaseMessage
+
+    from rag.answer import Answerer
+    from rag.question import Question
+
+log = logging.getLogger(__name__)
+
+NAME = "llm"
+PLACEHOLDER_API_KEY = "not-needed"  # local servers ignore the key, the openai SDK insists on one
+MAX_TOKENS = 256  # one or two sentences in JSON; bounds the time a runaway generation can take
+# Extractive outcomes the reader may improve on. Bad input, greetings, personal data, places no
+# article covers, the future and procedures keep their fixed replies: no passage can answer them.
+READABLE = frozenset({"answered", "no_evidence", "other_subject", "other_year", "guard_blocked"})
+_THINK = re.compile(r"<think>.*?</think>", re.S)  # reasoning models served raw (Qwen3, DeepSeek-R1)
+_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
+
+
+@dataclass(frozen=True)
+class Prompts:
+    """The reader's wording and output schema, read from one folder."""
+
+    system: Template
+    user: Template
+    schema: dict[str, Any]  # {"name", "description", "strict", "schema"}: an OpenAI json_schema format
+
+    @classmethod
+    def load(cls, where: str) -> Prompts:
+        """`where`: a folder of system.txt, user.txt and schema.json, or the name of one in rag/prompts/."""
+        folder: Any = Path(where)
+        if not folder.is_dir():
+            folder = resources.files("rag").joinpath("prompts", where)
+        try:
+            system, user, schema = (folder.joinpath(n).read_text(encoding="utf-8") for n in _PROMPT_FILES)
+            parsed = json.loads(schema)
+        except (OSError, ValueError) as exc:
+            raise SettingsError(
+                f"MINSHENG_LLM_PROMPT={where!r}: not a folder with {', '.join(_PROMPT_FILES)} ({exc}). "
+                "Name a folder of rag/prompts/ (reader-v1) or a folder of your own with those three files."
+            ) from exc
+        if not {"name", "schema"} <= set(parsed):
+            raise SettingsError(
+                f"{where}/schema.json needs a name and a schema (an OpenAI json_schema response format)."
+            )
+        return cls(Template(system), Template(user), parsed)
+
+
+_PROMPT_FILES = ("system.txt", "user.txt", "schema.json")
+
+
+def numbered(hits: list[Hit], limit: int) -> list[Passage]:
+    """The first `limit` distinct sentences, numbered from 1 in retrieval order."""
+    chunks: list[Chunk] = []
+    for hit in hits:
+        # a sentence speaking to the assistant (a poisoned file) is never shown to the model
+        if hit.chunk.id not in {c.id for c in chunks} and not looks_like_instruction(hit.chunk.text):
+            chunks.append(hit.chunk)
+    return [Passage(n, c) for n, c in enumerate(chunks[:limit], start=1)]
+
+
+def render_passages(passages: list[Passage]) -> str:
+    """Passages grouped by article: its title, place and date once, then its numbered sentences."""
+    lines: list[str] = []
+    article = None
+    for p in passages:
+        c = p.chunk
+        key = (c.source, c.article)
+        if key != article:
+            article = key
+            about = "，".join(x for x in ("、".join(c.places[:2]), c.date) if x)
+            lines.append(f"《{c.article}》" + (f"（{about}）" if about else ""))
+        section = f"{c.section}：" if c.section and c.section != c.article else ""
+        lines.append(f"[{p.number}] {section}{c.text}")
+    return "\n".join(lines)
+
+
+def build_messages(
+    prompts: Prompts,
+    assistant: str,
+    question: str,
+    history: list[str],
+    resolved: Question,
+    places: tuple[str, ...],
+    passages: list[Passage],
+) -> list[BaseMessage]:
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    earlier = "".join(f"之前问过：{h}\n" for h in history[-3:])
+    constraints = []
+    if resolved.text.strip() != question.strip() and history:
+        constraints.append(f"（结合上文，问题的意思是：{resolved.text}）")
+    if places:
+        constraints.append(f"问题问的地方：{'、'.join(places)}")
+    if resolved.years:
+        constraints.append(f"问题问的年份：{'、'.join(f'{y}年' for y in resolved.years)}")
+    user = prompts.user.safe_substitute(
+        history=earlier,
+        question=question.strip(),
+        constraints="\n".join(constraints),
+        passages=render_passages(passages),
+    )
+    return [SystemMessage(content=prompts.system.safe_substitute(name=assistant)), HumanMessage(content=user)]
+
+
+class ReplyError(ValueError):
+    """The server answered, but not with the schema's JSON."""
+
+
+def parse_reply(raw: Any) -> Reply:
+    """A Reply from the structured output (a dict), or from the raw message's JSON text when the
+    server did not honour the schema's wrapper; ReplyError for anything else."""
+    data = raw
+    if not isinstance(data, dict):
+        text = _FENCE.sub("", _THINK.sub("", str(getattr(raw, "text", raw) or "")).strip())
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise ReplyError(f"not JSON: {text[:200]!r}") from exc
+    if not isinstance(data, dict):
+        raise ReplyError(f"not a JSON object: {data!r:.200}")
+    found, answer, cited = data.get("found"), data.get("answer"), data.get("cited", [])
+    if not isinstance(found, bool) or not isinstance(answer, str) or not isinstance(cited, list):
+        raise ReplyError(f"fields of the wrong type: {data!r:.200}")
+    numbers = tuple(int(n) for n in cited if isinstance(n, int | str) and str(n).strip().isdigit())
+    return Reply(found, answer.strip(), numbers)
+
+
+class LLMReader:
+    """The reader over an OpenAI-compatible chat endpoint, with its checks and fallbacks."""
+
+    name = NAME
+
+    def __init__(self, settings: Settings, prompts: Prompts | None = None):
+        try:
+            from langchain_openai import ChatOpenAI  # lazy: costs ~1-2 s, only when the backend is on
+        except ImportError as exc:
+            raise BackendUnavailableError(
+                "MINSHENG_LLM_BASE_URL is set, but the LLM reader needs langchain-openai: "
+                'pip install "minsheng[llm]" (or unset MINSHENG_LLM_BASE_URL to answer extractively).'
+            ) from exc
+
+        self.settings = settings
+        self.base_url = settings.llm_base_url
+        self.model = settings.llm_model
+        self.prompts = prompts or Prompts.load(settings.llm_prompt)
+        self.chat = ChatOpenAI(
+            base_url=settings.llm_base_url,
+            api_key=settings.llm_api_key or PLACEHOLDER_API_KEY,
+            model=settings.llm_model,
+            timeout=settings.llm_timeout,
+            max_retries=0,  # a slow or failing server costs one timeout, then the extractive answer
+            temperature=0,
+            max_tokens=MAX_TOKENS,
+            use_responses_api=False,  # compatible servers speak /chat/completions only
+        )
+        schema = self.prompts.schema
+        if settings.llm_response_format == "json_schema":  # OpenAI, vLLM, llama.cpp's llama-server
+            self.structured = self.chat.with_structured_output(schema, method="json_schema", include_raw=True)
+        else:
+            # llama-cpp-python's server knows only {"type": "json_object", "schema": ...}: the same schema,
+            # enforced by its grammar, in the older wrapper (this keyword replaces json_mode's bare one)
+            self.structured = self.chat.with_structured_output(
+                schema, method="json_mode", include_raw=True, response_format={"type": "json_object", **schema}
+            )
+        self.outcomes: Counter[str] = Counter()  # "accepted", or why the extractive answer was shown
+        self._lock = threading.Lock()
+
+    def ask_model(self, messages: list[BaseMessage]) -> Reply:
+        """The model's structured reply. Transport errors propagate; a malformed reply is a ReplyError."""
+        result = self.structured.invoke(messages)
+        parsed = result.get("parsed") if isinstance(result, dict) else None
+        return parse_reply(parsed if isinstance(parsed, dict) else result.get("raw"))
+
+    def read(self, answerer: Answerer, question: str, history: list[str], extractive: Answer) -> Answer:
+        """The checked reader answer, or `extractive` (the answerer's reply) with the reason logged."""
+        if extractive.reason not in READABLE:
+            return extractive
+        resolved = answerer.standalone(question, history)
+        places = answerer.places_of(resolved)
+        allowed = answerer.allowed(resolved)
+        # the answerer's own retrieval (place and year applied), a little deeper; then the passages
+        # its answer quotes (a two-part question searches each part)
+        hits = answerer.retriever.search(resolved.search_text, k=self.settings.llm_passages, allowed=allowed)
+        hits += list(extractive.hits)
+        passages = numbered(hits, self.settings.llm_passages + 2)
+        if not passages:
+            return self._fallback(extractive, "no_passages", question)
+        messages = build_messages(self.prompts, answerer.profile.name, question, history, resolved, places, passages)
+        try:
+            reply = self.ask_model(messages)
+        except ReplyError as exc:
+            return self._fallback(extractive, "garbage", question, str(exc))
+        except Exception as exc:  # timeout, connection refused, HTTP 5xx: the server's fault, not the resident's
+            return self._fallback(extractive, _failure(exc), question, f"{type(exc).__name__}: {exc}")
+        verdict = verify(
+            reply,
+            resolved,
+            passages,
+            places=places,
+            bounds=Bounds(answerer.weights, self.settings.llm_min_head_coverage, self.settings.llm_min_support),
+            hotline=answerer.profile.hotline,
+        )
+        if not verdict.ok:
+            return self._fallback(extractive, verdict.reason, question, verdict.detail or reply.answer)
+        return self._accepted(extractive, verdict, resolved)
+
+    def _accepted(self, extractive: Answer, verdict: Verdict, resolved: Question) -> Answer:
+        self._count("accepted")
+        return replace(
+            extractive,
+            text=verdict.text,
+            citations=verdict.citations,
+            figures=verdict.figures,
+            refused=False,
+            reason="answered",
+            rewritten_question=resolved.text,
+            backend=self.name,
+        )
+
+    def _fallback(self, extractive: Answer, why: str, question: str, detail: str = "") -> Answer:
+        self._count(why)
+        log.info("LLM reader: %s for %r, showing the extractive answer. %s", why, question[:100], detail[:300])
+        return extractive
+
+    def _count(self, outcome: str) -> None:
+        with self._lock:
+            self.outcomes[outcome] += 1
+
+
+def _failure(exc: Exception) -> str:
+    """A server failure's kind, for the log and the benchmark's counts."""
+    kind = type(exc).__name__.lower()
+    if "timeout" in kind:
+        return "timeout"
+    if "connection" in kind:
+        return "unreachable"
+    return "server_error"
+
+
+def make_reader(settings: Settings) -> LLMReader | None:
+    """The LLM reader when a base URL is configured, else None (extractive only)."""
+    if not settings.llm_base_url.strip():
+        return None
+    return LLMReader(settings)

@@ -1,0 +1,235 @@
+"""A reader's reply -> a cited answer that passed every check, or the check it failed. Pure functions.
+
+An LLM's wording is welcome; its figures, sources and citations are not taken on trust. The
+checks, in order (the first that fails is the verdict's reason):
+
+- not_found: the model says the passages do not answer.
+- empty: it says they do, but wrote nothing.
+- unsupported_figure: a figure that no passage states as written, with its qualifier: 70.3% for
+  the source's 70%, 99.0% for 99%, 4.8万 for 近4.8万 are all rejected. The passage that states a
+  figure is found here, in code: a small model's own passage numbers are often one off.
+- no_figure: the question asks for a figure and the answer states none (a date does not answer
+  "how many").
+- wrong_measure: no figure of the answer counts what was asked: its unit (rag.question.unit_fits)
+  and, for a count, the thing it counts (rag.facts.head_coverage): 16个地级市 for 三甲医院.
+- wrong_place / wrong_year: a passage the answer rests on is of another place or year.
+- uncited: an answer without a figure that cites no passage it was given.
+- unsupported_wording: an answer without a figure whose words are mostly not in its passages.
+
+Citations are then numbered [1], [2]... in order of use, and each sentence of the answer ends
+with the markers of the passages its figures come from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.constants import HOTLINE
+from rag.facts import (
+    TermWeights,
+    extend_with_next_clause,
+    extend_with_previous_clause,
+    head_coverage,
+    split_facts,
+    support,
+)
+from rag.figures import Figure, extract_figures, is_date, same_value, unsupported_figures
+from rag.question import Question, unit_fits
+from rag.types import Chunk, Citation
+
+# What a model may put in its text as a citation marker; markers are ours to place.
+_MODEL_MARKER = re.compile(r"\s*(?:\[\^?|【|（|\()(?:资料)?\d+(?:\s*[,，、\-–]\s*\d+)*(?:\]|】|）|\))")
+_SENTENCE = re.compile(r"[^。！？!?；;]+[。！？!?；;]*")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+MIN_WORDING_OVERLAP = 0.6  # share of a figure-free answer's character pairs found in its passages
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved sentence as the reader saw it: its number in the prompt, and the chunk."""
+
+    number: int
+    chunk: Chunk
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The reader's structured output, in the schema's order: found first."""
+
+    found: bool
+    answer: str
+    cited: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    reason: str  # "accepted", or the check that failed
+    text: str = ""  # the answer with our markers
+    citations: tuple[Citation, ...] = ()
+    figures: tuple[str, ...] = ()
+    detail: str = ""  # for the log: the figure or passage at fault
+
+    @classmethod
+    def failed(cls, reason: str, detail: str = "") -> Verdict:
+        return cls(False, reason, detail=detail)
+
+
+def states(passage: Passage, fig: Figure) -> Figure | None:
+    """The passage's figure that states `fig` as written: same value, unit and qualifier, and the
+    reply's text inside the passage's (99.0% is not 99%; 93家 is in 93家, 1.5万余张 in 1.5万余张)."""
+    written = fig.text.replace(" ", "")
+    for g in extract_figures(passage.chunk.text):
+        if same_value(fig, g, strict_qualifier=True) and written in g.text.replace(" ", ""):
+            return g
+    return None
+
+
+def _source_of(
+    fig: Figure, text: str, passages: list[Passage], cited: tuple[int, ...]
+) -> tuple[Passage, Figure] | None:
+    """The passage stating a figure. When several do (1166个社区照料中心, 1166个助餐点), the one whose
+    wording the answer shares most, then one the model cited, then the best-ranked."""
+    stating = [(p, g) for p in passages if (g := states(p, fig)) is not None]
+    wording = _pairs(text)
+    return min(
+        stating,
+        key=lambda pg: (-len(wording & _pairs(pg[0].chunk.text)), pg[0].number not in cited, pg[0].number),
+        default=None,
+    )
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How much of the question a count's clause must speak of (rag/facts.py's measures)."""
+
+    weights: TermWeights
+    min_head_coverage: float  # of the words naming what the figure counts, the share the question names
+    min_support: float  # or: of the question's words, the share its clause (or, less, its sentence) holds
+
+
+def _counts_what_was_asked(question: Question, passage: Passage, g: Figure, bounds: Bounds) -> bool:
+    """The figure's unit fits the question, and for a count, its clause speaks of what was asked:
+    it names the counted thing as the question does, or holds enough of the question's words
+    (a paraphrase shares few words with the figure's own: 吃饭的地方 for 助餐点)."""
+    if unit_fits(question, g.unit) is False:
+        return False
+    if question.asked != "count":
+        return True
+    for fact in split_facts(passage.chunk):
+        if any(h.text == g.text for h in fact.figures):
+            quoted = extend_with_next_clause(extend_with_previous_clause(fact, question))
+            return (
+                head_coverage(question, bounds.weights, quoted) >= bounds.min_head_coverage
+                or support(question, bounds.weights, quoted) >= bounds.min_support
+            )
+    return False  # a sentence split_facts will not quote (it speaks to the assistant)
+
+
+def _of_place_and_year(chunk: Chunk, places: tuple[str, ...], years: tuple[int, ...]) -> str:
+    """ "" when the chunk is of the asked place and year, else the failed check's name."""
+    if places and not any(p in chunk.places for p in places):
+        return "wrong_place"
+    if years and not set(years) & set(chunk.years):
+        return "wrong_year"
+    return ""
+
+
+def _sentence_of(text: str, fig: Figure) -> str:
+    """The sentence of the answer that holds a figure (its wording says which passage it comes from)."""
+    return next((m.group(0) for m in _SENTENCE.finditer(text) if m.start() <= fig.start < m.end()), text)
+
+
+def _pairs(text: str) -> set[str]:
+    chars = "".join(_CJK.findall(text))
+    return {chars[i : i + 2] for i in range(len(chars) - 1)}
+
+
+def citation(chunk: Chunk, marker: int, figures: tuple[str, ...] = ()) -> Citation:
+    return Citation(
+        marker=marker,
+        chunk_id=chunk.id,
+        text=chunk.text,
+        source=chunk.source,
+        article=chunk.article,
+        section=chunk.section,
+        start=chunk.start,
+        end=chunk.end,
+        figures=figures,
+        places=chunk.places,
+        years=chunk.years,
+        date=chunk.date,
+        publisher=chunk.publisher,
+        url=chunk.url,
+    )
+
+
+def verify(
+    reply: Reply,
+    question: Question,
+    passages: list[Passage],
+    *,
+    places: tuple[str, ...],
+    bounds: Bounds,
+    hotline: str = HOTLINE,
+) -> Verdict:
+    """Check a reply against the passages the reader was given; see the module docstring."""
+    if not reply.found:
+        return Verdict.failed("not_found")
+    text = _MODEL_MARKER.sub("", reply.answer).strip()
+    if not text:
+        return Verdict.failed("empty")
+    figures = [f for f in extract_figures(text) if f.text != hotline and f.text != HOTLINE]
+    used: list[tuple[Figure, Passage, Figure]] = []  # (the reply's figure, the passage, its figure there)
+    for fig in figures:
+        source = _source_of(fig, _sentence_of(text, fig), passages, reply.cited)
+        if source is None:
+            return Verdict.failed("unsupported_figure", fig.text)
+        used.append((fig, *source))
+    asks_figure = question.asked not in ("", "procedure")
+    answering = [(p, g) for _, p, g in used if question.asked == "date" or not is_date(g)]
+    if asks_figure and not answering:
+        return Verdict.failed("no_figure", text)
+    if asks_figure and not any(_counts_what_was_asked(question, p, g, bounds) for p, g in answering):
+        return Verdict.failed("wrong_measure", "、".join(g.text for _, g in answering))
+    cited = [p for _, p, _ in used]
+    if not used:  # no figure: the model's own citations, if they name passages it was given
+        cited = [p for p in passages if p.number in reply.cited]
+        if not cited:
+            return Verdict.failed("uncited", text)
+        wording = _pairs(text)
+        known = set().union(*(_pairs(p.chunk.text) for p in cited))
+        if wording and len(wording & known) / len(wording) < MIN_WORDING_OVERLAP:
+            return Verdict.failed("unsupported_wording", text)
+    for p in cited:
+        if why := _of_place_and_year(p.chunk, places, question.years):
+            return Verdict.failed(why, f"[{p.number}] {p.chunk.places} {p.chunk.years}")
+    return _cited_answer(text, used, cited, hotline)
+
+
+def _cited_answer(text: str, used: list[tuple[Figure, Passage, Figure]], cited: list[Passage], hotline: str) -> Verdict:
+    """Number the passages in order of use and end each sentence with its figures' markers."""
+    markers: dict[int, int] = {}
+    for p in cited:
+        markers.setdefault(p.number, len(markers) + 1)
+    sentences = []
+    for m in _SENTENCE.finditer(text):
+        sentence = m.group(0)
+        body = sentence.rstrip("。！？!?；;")
+        here = [markers[p.number] for f, p, _ in used if f.text in body] if used else list(markers.values())
+        marks = "".join(f"[{n}]" for n in dict.fromkeys(here))
+        sentences.append(f"{body}{marks}{sentence[len(body) :]}")
+    if used and not any(f"[{n}]" in "".join(sentences) for n in markers.values()):
+        sentences.append("".join(f"[{n}]" for n in markers.values()))  # figures the sentence split lost
+    by_passage = {p.number: p for p in cited}
+    citations = tuple(
+        citation(
+            by_passage[number].chunk, marker, tuple(dict.fromkeys(g.text for _, p, g in used if p.number == number))
+        )
+        for number, marker in markers.items()
+    )
+    answer = "".join(sentences)
+    if bad := unsupported_figures(answer, [c.text for c in citations], allow=(hotline, HOTLINE)):
+        return Verdict.failed("unsupported_figure", bad[0].text)  # the figure guard, the last word
+    return Verdict(True, "accepted", answer, citations, tuple(dict.fromkeys(f.text for f, _, _ in used)))

@@ -1,0 +1,452 @@
+"""The optional LLM reader against a real OpenAI-compatible HTTP server.
+
+A stdlib server on 127.0.0.1 plays the LLM: each test sets what it replies (or that it is slow,
+fails, or talks nonsense) and reads back the requests it received. Nothing of LangChain or the
+openai SDK is mocked. The pipeline is the real one over the real corpus, with the hash embedder
+(no model), so these run in the fast tier; the checks themselves are also tested on their own
+(rag/verify.py), with passages of other places and years that retrieval would never show.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from langchain_core.messages import HumanMessage
+
+from rag.errors import BackendUnavailableError, SettingsError
+from rag.facts import TermWeights
+from rag.pipeline import Pipeline
+from rag.question import analyse
+from rag.reader import MAX_TOKENS, LLMReader, Prompts, make_reader, parse_reply
+from rag.settings import Settings
+from rag.types import Answer, Chunk
+from rag.verify import Bounds, Passage, Reply, verify
+from tests.conftest import fast_settings
+
+TIMEOUT = 2.0  # llm_timeout of the pipeline under test, seconds
+QUESTION = "郑州有多少家养老机构？"
+PASSAGE = "全市93家养老机构、1166个社区照料中心遍布城乡"
+PARAPHRASE = "郑州给老人吃饭的地方有多少个？"  # the extractive answerer refuses it: no shared words
+MEALS = "1166个助餐点化身便民服务阵地"
+
+
+@dataclass
+class FakeLLM:
+    """What the server replies, and what it was asked."""
+
+    reply: str = ""  # the message content: the JSON the schema asks for, or not
+    mode: str = "ok"  # "ok", "slow" (waits far past the timeout), "error" (HTTP 500), "garbage"
+    requests: list[dict] = field(default_factory=list)
+    release: threading.Event = field(default_factory=threading.Event)  # ends a slow reply
+
+
+LLM = FakeLLM()
+
+
+def completion(text: str) -> dict:
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "qwen2.5",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+
+
+def reply(found: bool, answer: str = "", cited: list[int] | None = None) -> str:
+    return json.dumps({"found": found, "answer": answer, "cited": cited or []}, ensure_ascii=False)
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        LLM.requests.append({"path": self.path, "headers": headers, "body": json.loads(body)})
+        if self.path != "/v1/chat/completions":
+            return self._send(404, b'{"error": {"message": "no such route"}}')
+        if LLM.mode == "slow":
+            LLM.release.wait(30)
+        if LLM.mode == "error":
+            return self._send(500, b'{"error": {"message": "model crashed"}}')
+        if LLM.mode == "garbage":
+            return self._send(200, b"<html>502 Bad Gateway</html>", "text/html")
+        self._send(200, json.dumps(completion(LLM.reply), ensure_ascii=False).encode())
+
+    def _send(self, status: int, payload: bytes, kind: str = "application/json") -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        except OSError:  # the client gave up (timeout) before the slow reply
+            pass
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def port():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    LLM.release.set()
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def reading(port, tmp_path_factory) -> Pipeline:
+    """The whole pipeline (hash embedder, real corpus) with the reader pointed at the stub server."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NO_PROXY", "127.0.0.1,localhost")  # a proxy in the environment must not catch localhost
+        settings = fast_settings(
+            tmp_path_factory.mktemp("reader"), llm_base_url=f"http://127.0.0.1:{port}/v1", llm_timeout=TIMEOUT
+        )
+        return Pipeline.in_memory(settings)
+
+
+@pytest.fixture
+def llm(reading) -> FakeLLM:
+    LLM.reply, LLM.mode, LLM.requests = "", "ok", []
+    LLM.release.clear()
+    yield LLM
+    LLM.release.set()
+
+
+def number_of(request: dict, sentence: str) -> int:
+    """The number the prompt gave a passage."""
+    user = request["body"]["messages"][1]["content"]
+    line = next(line for line in user.splitlines() if sentence in line)
+    return int(line[1 : line.index("]")])
+
+
+def extractive(answer: Answer) -> None:
+    assert answer.backend == "extractive"
+    assert not answer.refused
+    assert "93家" in answer.text and "98家" not in answer.text
+    assert answer.citations and PASSAGE in answer.citations[0].text
+
+
+# --- the pipeline with the reader on --------------------------------------------------------
+
+
+def test_the_pipeline_builds_the_reader_from_settings(reading, port):
+    assert isinstance(reading.reader, LLMReader)
+    assert reading.reader.base_url == f"http://127.0.0.1:{port}/v1"
+    assert reading.cache.size == 0  # an LLM's reply is never cached
+
+
+def test_a_fluent_reply_is_shown_with_citations_placed_in_code(reading, llm):
+    llm.reply = reply(True, "郑州全市共有93家养老机构。", [1])
+    answer = reading.ask(QUESTION)
+    assert answer.backend == "llm" and answer.reason == "answered" and not answer.refused
+    assert answer.text == "郑州全市共有93家养老机构[1]。"
+    assert answer.figures == ("93家",)
+    (cited,) = answer.citations
+    assert PASSAGE in cited.text and cited.figures == ("93家",) and cited.places == ("郑州市",)
+    assert len(llm.requests) == 1
+
+
+def test_the_request_asks_for_the_schema_with_found_first(reading, llm):
+    llm.reply = reply(True, "郑州全市共有93家养老机构。", [1])
+    reading.ask(QUESTION)
+    (request,) = llm.requests
+    body = request["body"]
+    assert request["path"] == "/v1/chat/completions"
+    assert request["headers"]["authorization"] == "Bearer not-needed"  # no key configured
+    assert body["temperature"] == 0 and not body.get("stream")
+    assert body["max_completion_tokens"] == MAX_TOKENS  # ChatOpenAI renames max_tokens
+    fmt = body["response_format"]
+    assert fmt["type"] == "json_schema" and fmt["json_schema"]["strict"] is True
+    assert list(fmt["json_schema"]["schema"]["properties"]) == ["found", "answer", "cited"]
+    system, user = body["messages"]
+    assert "found" in system["content"] and "70%" in system["content"]  # the rules, from the package's files
+    assert QUESTION in user["content"] and "问题问的地方：郑州市" in user["content"]
+    # numbered passages under their article's title, place and date
+    assert "《" in user["content"] and "[1] " in user["content"] and PASSAGE in user["content"]
+
+
+def test_a_citation_is_given_to_the_passage_that_states_the_figure(reading, llm):
+    """A small model's passage number is often one off: the marker goes where the figure is."""
+    llm.reply = reply(True, "郑州全市共有93家养老机构。", [1])
+    reading.ask(QUESTION)
+    right = number_of(llm.requests[0], PASSAGE)
+    wrong = 1 if right != 1 else 2
+    llm.reply, llm.requests = reply(True, "郑州全市共有93家养老机构。", [wrong]), []
+    answer = reading.ask(QUESTION)
+    assert answer.backend == "llm" and PASSAGE in answer.citations[0].text
+
+
+def test_the_reader_answers_what_the_rules_refused(reading, llm):
+    llm.reply = reply(True, "郑州有1166个助餐点，解决老年人吃饭难的问题。", [2])
+    assert reading.answerer.answer(PARAPHRASE).refused  # extractive alone: no shared words
+    answer = reading.ask(PARAPHRASE)
+    assert answer.backend == "llm" and not answer.refused
+    assert answer.text.startswith("郑州有1166个助餐点") and "[1]" in answer.text
+    assert MEALS in answer.citations[0].text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "郑州有98家养老机构。",  # invented
+        "郑州有93个养老机构。",  # another unit than the passage's
+        "郑州有近93家养老机构。",  # a qualifier the passage does not have
+        "郑州有93家养老机构，2025年还会新增20家。",  # one invented figure among right ones
+    ],
+)
+def test_an_invented_figure_falls_back_to_the_extractive_answer(reading, llm, text):
+    llm.reply = reply(True, text, [1])
+    extractive(reading.ask(QUESTION))
+    assert len(llm.requests) == 1
+
+
+def test_an_answer_without_citation_falls_back(reading, llm):
+    llm.reply = reply(True, "郑州的养老服务很完善。", [])
+    extractive(reading.ask(QUESTION))
+
+
+def test_not_in_the_passages_keeps_the_refusal_with_the_hotline(reading, llm):
+    llm.reply = reply(False)
+    answer = reading.ask("郑州有多少家三甲医院？")
+    assert answer.refused and answer.backend == "extractive"
+    assert "12345" in answer.text and not answer.citations
+    assert len(llm.requests) == 1  # the reader was asked: a refusal is where it may help
+
+
+def test_not_in_the_passages_on_an_answered_question_keeps_the_checked_answer(reading, llm):
+    llm.reply = reply(False)
+    extractive(reading.ask(QUESTION))
+
+
+def test_a_figure_counting_something_else_is_not_an_answer(reading, llm):
+    """16个 of something else for 三甲医院: the figure is in the passages, but it is not what was asked."""
+    llm.reply = reply(True, "郑州有93家三甲医院。", [1])
+    answer = reading.ask("郑州有多少家三甲医院？")
+    assert answer.refused and "93" not in answer.text
+
+
+def test_a_server_slower_than_the_timeout_costs_one_timeout(reading, llm):
+    llm.mode = "slow"
+    started = time.perf_counter()
+    answer = reading.ask(QUESTION)
+    elapsed = time.perf_counter() - started
+    extractive(answer)
+    assert len(llm.requests) == 1  # max_retries=0: no second wait
+    assert TIMEOUT <= elapsed < TIMEOUT + 8  # the server would have taken 30 s
+    assert reading.reader.outcomes["timeout"] >= 1
+
+
+@pytest.mark.parametrize(
+    "mode, content",
+    [
+        ("error", ""),  # HTTP 500
+        ("garbage", ""),  # an HTML page
+        ("ok", "郑州全市共有93家养老机构。"),  # free text, not the schema's JSON
+        ("ok", '{"found": "yes", "answer": 93}'),  # JSON of the wrong shape
+        ("ok", '{"found": true, "answer": "郑州全市共有'),  # cut off
+    ],
+)
+def test_a_failing_or_garbled_server_falls_back(reading, llm, mode, content):
+    llm.mode, llm.reply = mode, content
+    extractive(reading.ask(QUESTION))
+    assert len(llm.requests) == 1
+
+
+@pytest.mark.parametrize("question", ["洛阳有多少家养老机构？", "你好", "在哪里办理低保？"])
+def test_fixed_replies_are_never_sent(reading, llm, question):
+    llm.reply = reply(True, "郑州全市共有93家养老机构。", [1])
+    answer = reading.ask(question)
+    assert answer.backend == "extractive" and "93家" not in answer.text
+    assert llm.requests == []
+
+
+def test_personal_data_never_reaches_the_server(reading, llm):
+    llm.reply = reply(False)
+    answer = reading.ask("我的身份证号是410105199001011234，郑州有多少家养老机构？")
+    assert "410105199001011234" not in json.dumps(llm.requests, ensure_ascii=False)
+    assert "410105199001011234" not in answer.text
+
+
+def test_a_follow_up_sends_the_conversation(reading, llm):
+    llm.reply = reply(True, "郑州有1166个社区照料中心。", [1])
+    answer = reading.ask("那社区照料中心呢？", ["郑州有多少家养老机构？"])
+    user = llm.requests[0]["body"]["messages"][1]["content"]
+    assert "郑州有多少家养老机构？" in user and "那社区照料中心呢？" in user
+    assert answer.backend == "llm" and "1166个" in answer.text
+
+
+# --- the checks on their own (rag/verify.py) ---------------------------------------------------
+
+
+def chunk(text: str, places=("苏州市",), years=(2023,), source="a.txt") -> Chunk:
+    return Chunk(f"id-{text[:8]}", text, source, 0, len(text), "文章", "", places, years, "2024-01-18")
+
+
+@pytest.fixture(scope="module")
+def weights() -> TermWeights:
+    return TermWeights([chunk("苏州全市受理有效服务诉求1484.36万件"), chunk("全省16个地级市实现全覆盖")])
+
+
+def check(answer: str, passages: list[Chunk], question: str, weights, cited=(1,), places=("苏州市",)):
+    numbered = [Passage(i, c) for i, c in enumerate(passages, start=1)]
+    return verify(
+        Reply(True, answer, tuple(cited)),
+        analyse(question),
+        numbered,
+        places=places,
+        bounds=Bounds(weights, 0.2, 0.2),
+    )
+
+
+@pytest.mark.parametrize(
+    "answer, ok",
+    [
+        ("满意率为70%。", True),
+        ("满意率为70.3%。", False),  # a decimal the source does not have
+        ("满意率为七成。", False),  # the same value, not as written
+        ("及时处办率99%。", True),
+        ("及时处办率99.0%。", False),  # the same value, not as written
+    ],
+)
+def test_figures_are_compared_as_written(weights, answer, ok):
+    passages = [chunk("群众满意率为70%，及时处办率99%")]
+    assert check(answer, passages, "苏州12345的满意率是多少？", weights).ok is ok
+
+
+@pytest.mark.parametrize("answer", ["约有4.8万低保对象。", "有4.8万低保对象。", "超4.8万低保对象。"])
+def test_a_qualifier_must_be_the_sources(weights, answer):
+    verdict = check(answer, [chunk("全市近4.8万低保对象按时足额领取保障金")], "苏州有多少低保对象？", weights)
+    assert verdict.reason == "unsupported_figure"
+    assert check(
+        "全市近4.8万低保对象。", [chunk("全市近4.8万低保对象按时足额领取保障金")], "苏州有多少低保对象？", weights
+    ).ok
+
+
+def test_another_places_passage_is_rejected(weights):
+    passages = [chunk("全市受理有效服务诉求1484.36万件", places=("南京市",))]
+    verdict = check("受理诉求1484.36万件。", passages, "苏州受理了多少件诉求？", weights)
+    assert verdict.reason == "wrong_place"
+
+
+def test_another_years_passage_is_rejected(weights):
+    passages = [chunk("全市受理有效服务诉求1484.36万件", years=(2022,))]
+    verdict = check("受理诉求1484.36万件。", passages, "苏州2023年受理了多少件诉求？", weights)
+    assert verdict.reason == "wrong_year"
+
+
+def test_a_figure_of_another_measure_is_rejected(weights):
+    passages = [chunk("全省16个地级市实现全覆盖")]
+    verdict = check("有16个。", passages, "苏州有多少家三甲医院？", weights)
+    assert verdict.reason == "wrong_measure"
+    assert check("有16%。", passages, "苏州有多少家三甲医院？", weights).reason == "unsupported_figure"
+
+
+def test_a_date_does_not_answer_how_many(weights):
+    passages = [chunk("2023年，全市受理有效服务诉求1484.36万件")]
+    assert check("2023年受理了诉求。", passages, "苏州受理了多少件诉求？", weights).reason == "no_figure"
+
+
+def test_citations_are_numbered_in_order_of_use(weights):
+    passages = [chunk("及时处办率99.41%"), chunk("累计办结率98.36%"), chunk("全市受理有效服务诉求1484.36万件")]
+    verdict = check(
+        "及时处办率99.41%，累计办结率98.36%。受理1484.36万件。", passages, "苏州12345各项比率是多少？", weights
+    )
+    assert verdict.ok
+    assert verdict.text == "及时处办率99.41%，累计办结率98.36%[1][2]。受理1484.36万件[3]。"
+    assert [c.text for c in verdict.citations] == [p.text for p in passages]
+
+
+def test_a_figure_free_answer_must_cite_its_passage_and_keep_to_its_words(weights):
+    passages = [chunk("苏州推行网格化治理，实现城乡全覆盖")]
+    assert check("苏州推行网格化治理，实现城乡全覆盖。", passages, "苏州推行什么治理？", weights).ok
+    assert check("苏州推行网格化治理。", passages, "苏州推行什么治理？", weights, cited=()).reason == "uncited"
+    wild = check("苏州的治理全国第一，百姓都很满意。", passages, "苏州推行什么治理？", weights)
+    assert wild.reason == "unsupported_wording"
+
+
+def test_the_models_own_markers_are_replaced_by_ours(weights):
+    verdict = check(
+        "受理诉求1484.36万件[3]。", [chunk("全市受理有效服务诉求1484.36万件")], "苏州受理了多少件诉求？", weights
+    )
+    assert verdict.ok and verdict.text == "受理诉求1484.36万件[1]。"
+
+
+@pytest.mark.parametrize(
+    "raw, ok",
+    [
+        ({"found": True, "answer": "有93家。", "cited": [1]}, True),
+        ('```json\n{"found": false, "answer": "", "cited": []}\n```', True),
+        ('<think>…</think>{"found": true, "answer": "有93家。", "cited": ["2"]}', True),
+        ("有93家。", False),
+        ({"found": "true", "answer": "有93家。"}, False),
+        ([1, 2], False),
+    ],
+)
+def test_parse_reply(raw, ok):
+    if ok:
+        assert isinstance(parse_reply(raw), Reply)
+    else:
+        with pytest.raises(ValueError):
+            parse_reply(raw)
+
+
+# --- configuration ----------------------------------------------------------------------------
+
+
+def test_without_a_base_url_there_is_no_reader_and_no_request(llm, tmp_path):
+    assert make_reader(Settings(llm_base_url="")) is None
+    assert make_reader(Settings(llm_base_url="  ")) is None
+    plain = Pipeline.in_memory(fast_settings(tmp_path))
+    assert plain.reader is None
+    assert "93家" in plain.ask(QUESTION).text
+    assert llm.requests == []
+
+
+def test_the_json_object_format_sends_the_schema_inside(port, llm):
+    """llama-cpp-python's server enforces {"type": "json_object", "schema": ...} with a grammar."""
+    settings = Settings(llm_base_url=f"http://127.0.0.1:{port}/v1", llm_response_format="json_object")
+    llm.reply = reply(True, "有93家。", [1])
+    reader = LLMReader(settings)
+    assert reader.ask_model([HumanMessage(content="问")]) == Reply(True, "有93家。", (1,))
+    fmt = llm.requests[0]["body"]["response_format"]
+    assert fmt["type"] == "json_object" and list(fmt["schema"]["properties"]) == ["found", "answer", "cited"]
+
+
+def test_a_deployment_can_bring_its_own_prompt(tmp_path):
+    shipped = Prompts.load("reader-v1")
+    for name in ("system.txt", "user.txt"):
+        (tmp_path / name).write_text("请只用资料回答。$question $passages", encoding="utf-8")
+    (tmp_path / "schema.json").write_text(json.dumps(shipped.schema), encoding="utf-8")
+    own = Prompts.load(str(tmp_path))
+    assert own.system.template.startswith("请只用资料回答") and own.schema == shipped.schema
+    with pytest.raises(SettingsError, match="schema.json"):
+        Prompts.load(str(tmp_path / "missing"))
+
+
+def test_the_prompt_files_ship_in_the_package():
+    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"**/*.txt"' in pyproject and '"**/*.json"' in pyproject  # package-data globs cover rag/prompts/
+
+
+def test_importing_the_reader_does_not_import_langchain_openai():
+    code = "import sys, rag.reader; print(sorted(m for m in ('langchain_openai', 'openai') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_configured_reader_without_its_extra_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "langchain_openai", None)  # as in an install without the llm extra
+    with pytest.raises(BackendUnavailableError, match=r'pip install "minsheng\[llm\]"'):
+        make_reader(Settings(llm_base_url="http://127.0.0.1:9/v1"))
