@@ -411,3 +411,34 @@ def test_page_works_with_read_aloud_off(settings):
     build_ui(service, kiosk=True)  # builds without an engine
     _, session, *_ = service.on_ask("郑州有多少家养老机构？", Session())
     assert service.on_speak(0, session) is None  # no audio, no error
+
+
+# --- progress while an LLM reader works -----------------------------------------------------------
+
+
+class ReadingPipeline(StubPipeline):
+    reader = object()  # any reader: answers now take seconds
+
+
+def test_with_a_reader_the_question_shows_at_once_with_a_typing_indicator_and_no_answer(settings):
+    service = ChatService(ReadingPipeline(), settings)
+    assert service.reads and not ChatService(StubPipeline(), settings).reads
+    _, session, *_ = service.on_ask("郑州有多少家养老机构？", Session())
+    pending = service.on_pending("那<b>社区</b>呢？", session)
+    assert pending[:-2] == session.messages and len(session.messages) == 2  # the session itself is unchanged
+    assert "&lt;b&gt;" in pending[-2]["content"]  # the question, escaped
+    indicator = pending[-1]["content"]
+    assert 'role="status"' in indicator and "正在查阅资料" in shown(indicator)
+    assert not re.search(r"\d", shown(indicator))  # nothing of an answer that is not checked yet
+
+
+def test_with_a_reader_each_turn_shows_progress_first(settings):
+    """The page chains the indicator before each turn only when a reader is on; the answer replaces it."""
+
+    def turns(service: ChatService) -> int:
+        demo = build_ui(service)
+        return sum(1 for d in demo.fns.values() if getattr(d.fn, "__name__", "") == "on_pending")
+
+    assert turns(ChatService(StubPipeline(), settings)) == 0
+    reading = ChatService(ReadingPipeline(), settings)
+    assert turns(reading) == 2 + sum(len(t.questions) for t in Profile().topics)  # Enter, 提问, each ready question

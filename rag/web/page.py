@@ -218,10 +218,25 @@ def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
             api_visibility="private",
         )
         read_all = kiosk and service.settings.kiosk_read_aloud and service.speaker.enabled
-        for trigger in (box.submit, send.click):
-            event = trigger(inputs=[box, session], **turn)
+
+        def answer_on(trigger, question: gr.components.Component) -> None:
+            """A chat turn; with an LLM reader (seconds per answer), a typing indicator first."""
+            if service.reads:
+                pending = trigger(
+                    fn=service.on_pending,
+                    inputs=[question, session],
+                    outputs=[chat],
+                    api_visibility="private",
+                    queue=False,
+                )
+                event = pending.then(inputs=[question, session], **turn)
+            else:
+                event = trigger(inputs=[question, session], **turn)
             if read_all:
                 event.then(**_read_latest(service, session, audio))
+
+        for trigger in (box.submit, send.click):
+            answer_on(trigger, box)
         for i, button in enumerate(topic_buttons):
             button.click(
                 fn=lambda i=i: show_topic(i, len(topics)),
@@ -230,9 +245,7 @@ def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
                 queue=False,
             )
         for button in examples:
-            event = button.click(inputs=[button, session], **turn)  # a button's value is its question
-            if read_all:
-                event.then(**_read_latest(service, session, audio))
+            answer_on(button.click, button)  # a button's value is its question
         speak_go.click(fn=service.on_speak, inputs=[speak_index, session], outputs=[audio], api_visibility="private")
         for code, button in rate_buttons.items():
             button.click(

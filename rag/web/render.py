@@ -168,6 +168,13 @@ def render_question(question: str, max_chars: int) -> str:
     return f'<p class="ms-question">{_esc(shown)}{note}</p>'
 
 
+def render_pending() -> str:
+    """Where the answer will be, while an LLM reader works: progress only, never a word of the
+    answer (it is shown once it has passed its checks)."""
+    dots = '<span class="ms-typing-dots" aria-hidden="true"><span></span><span></span><span></span></span>'
+    return f'<p class="ms-typing" role="status">{dots}正在查阅资料，请稍候…</p>'
+
+
 def render_status(message: str) -> str:
     """A one-line status under the chat, announced by screen readers."""
     return f'<p class="ms-status" role="status">{_esc(message)}</p>'

