@@ -168,7 +168,8 @@ def pct(values: list[float], p: float) -> float:
 
 
 def load() -> str:
-    return "load average %.2f %.2f %.2f" % os.getloadavg()
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 def run_suite(name: str, args: argparse.Namespace, base_url: str, cache: ReplyCache) -> dict:
