@@ -238,23 +238,20 @@ def run_suite(name: str, args: argparse.Namespace, base_url: str, cache: ReplyCa
     }
 
 
-def fmt(value) -> str:
+COUNTS = ("fabricated", "wrong_source", "uncited")
+
+
+def fmt(key: str, value: float | None) -> str:
     if value is None:
         return "–"
-    return (
-        f"{value:.0f}"
-        if isinstance(value, float) and value > 1.5
-        else f"{value:.3f}"
-        if isinstance(value, float)
-        else str(value)
-    )
+    return f"{value:.0f}" if key in COUNTS else f"{value:.3f}"
 
 
 def print_result(result: dict, timeout: float) -> None:
     print(f"\n## {result['suite']} ({result['questions']} questions, {result['seconds']:.0f} s; {result['load']})\n")
     print("| measure | extractive | reader |\n|---|---:|---:|")
     for key, label in ROWS:
-        print(f"| {label} | {fmt(result['extractive'][key])} | {fmt(result['reader'][key])} |")
+        print(f"| {label} | {fmt(key, result['extractive'][key])} | {fmt(key, result['reader'][key])} |")
     print(f"| answer p50 (ms) | {result['extractive']['p50']:.0f} | {result['reader']['p50']:.0f} |")
     print(f"| answer p95 (ms) | {result['extractive']['p95']:.0f} | {result['reader']['p95']:.0f} |")
     print("\nReader outcomes (accepted, or the check that sent the resident the extractive answer):")
