@@ -62,7 +62,10 @@ class Settings(BaseSettings):
     # How the schema is asked for: "json_schema" (OpenAI, vLLM, llama.cpp's llama-server) or
     # "json_object" ({"type": "json_object", "schema": ...}: llama-cpp-python's server)
     llm_response_format: Literal["json_schema", "json_object"] = "json_schema"
-    llm_passages: int = Field(6, ge=1, le=20)  # retrieved sentences the reader reads
+    llm_passages: int = Field(4, ge=1, le=20)  # retrieved sentences the reader reads (each costs prompt time)
+    # Which questions the reader reads: "unanswered" (what the rules refused, or answered with fewer figures
+    # than asked; their checked answer stands, at no model cost) or "all" (every answer in the model's words)
+    llm_reads: Literal["unanswered", "all"] = "unanswered"
     # A count the reader states must speak of what was asked (rag/verify.py): the question names this much
     # of what the figure counts, or the figure's clause holds this much of the question's words.
     # Calibrated on the cities-dev split with benchmarks/llm_reader.py.

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -111,7 +111,10 @@ def reading(port, tmp_path_factory) -> Pipeline:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("NO_PROXY", "127.0.0.1,localhost")  # a proxy in the environment must not catch localhost
         settings = fast_settings(
-            tmp_path_factory.mktemp("reader"), llm_base_url=f"http://127.0.0.1:{port}/v1", llm_timeout=TIMEOUT
+            tmp_path_factory.mktemp("reader"),
+            llm_base_url=f"http://127.0.0.1:{port}/v1",
+            llm_timeout=TIMEOUT,
+            llm_reads="all",  # every answer through the reader; the default reads only what the rules left
         )
         return Pipeline.in_memory(settings)
 
@@ -156,6 +159,16 @@ def test_a_fluent_reply_is_shown_with_citations_placed_in_code(reading, llm):
     (cited,) = answer.citations
     assert PASSAGE in cited.text and cited.figures == ("93家",) and cited.places == ("郑州市",)
     assert len(llm.requests) == 1
+
+
+def test_by_default_only_what_the_rules_left_unanswered_is_read(reading, llm):
+    """llm_reads="unanswered": the rules' checked answer stands at no model cost; a refusal, or an
+    answer with fewer figures than asked, goes to the reader."""
+    default = replace(reading, reader=LLMReader(reading.settings.model_copy(update={"llm_reads": "unanswered"})))
+    llm.reply = reply(True, "郑州有1166个助餐点。", [1])
+    extractive(default.ask(QUESTION))
+    assert llm.requests == [] and default.reader.outcomes["answered_by_rules"] == 1
+    assert default.ask(PARAPHRASE).backend == "llm" and len(llm.requests) == 1
 
 
 def test_the_request_asks_for_the_schema_with_found_first(reading, llm):
