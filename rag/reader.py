@@ -6,7 +6,8 @@ structured output: the model fills a JSON schema (found, answer, cited), never f
 would have to be parsed for citations.
 
 The reader runs after the extractive answerer, on the same retrieval (the question's place and
-year already applied), so it can answer what the rules missed. Its reply reaches a resident only
+year already applied), so it can answer what the rules missed: by default (`llm_reads`) only
+what they refused or answered with fewer figures than asked, or every answer. Its reply reaches a resident only
 when rag/verify.py passes it: every figure as written in a passage, of what was asked, of the
 asked place and year, cited. Otherwise (a failed check, "not in the passages", a slow, failing
 or garbled server) the resident gets the extractive answer or its refusal, and the log says why.
