@@ -58,6 +58,10 @@ ROWS = (
 )
 
 
+class NotCachedError(ConnectionError):
+    """--cached-only: this request has no recorded reply."""
+
+
 @dataclass
 class ReplyCache:
     """Model replies by request, with the seconds each took; None: no cache."""
@@ -67,6 +71,8 @@ class ReplyCache:
     slow: int = 0  # replies slower than the product's timeout
     timeout: float = 8.0
     fresh: list[float] = field(default_factory=list)  # model seconds of the requests really sent
+    cached_only: bool = False  # a request not in the cache is not sent (scored as the extractive answer)
+    misses: int = 0
 
     def wrap(self, reader: LLMReader) -> None:
         ask = reader.ask_model
@@ -78,6 +84,9 @@ class ReplyCache:
             path = self.folder / f"{key}.json" if self.folder else None
             if path is not None and path.exists():
                 entry = json.loads(path.read_text(encoding="utf-8"))
+            elif self.cached_only:
+                self.misses += 1
+                raise NotCachedError(key)
             else:
                 started = time.perf_counter()
                 try:
@@ -278,6 +287,9 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=60.0, help="reader timeout (s) for the measurement")
     parser.add_argument("--response-format", default="json_object", choices=("json_object", "json_schema"))
     parser.add_argument("--cache", type=Path, help="folder of model replies by request (reused across runs)")
+    parser.add_argument(
+        "--cached-only", action="store_true", help="with --cache: send nothing, score the recorded replies"
+    )
     parser.add_argument("--limit", type=int, help="the first N questions of each suite")
     parser.add_argument("--min-head", type=float, help="llm_min_head_coverage for this run")
     parser.add_argument("--min-support", type=float, help="llm_min_support for this run")
@@ -286,7 +298,7 @@ def main() -> int:
     args = parser.parse_args()
 
     server = None
-    base_url = args.base_url
+    base_url = args.base_url or ("http://127.0.0.1:9/v1" if args.cached_only else "")  # nothing is sent then
     if not base_url:
         if not args.model.exists() or not Path(args.llama_python).exists():
             print(GET_THE_MODEL)
@@ -299,9 +311,13 @@ def main() -> int:
     try:
         results = []
         for name in args.suite or ["cities-dev"]:
-            cache = ReplyCache(args.cache, timeout=product_timeout)
+            cache = ReplyCache(args.cache, timeout=product_timeout, cached_only=args.cached_only)
             results.append(run_suite(name, args, base_url, cache))
             print_result(results[-1], product_timeout)
+            if cache.misses:
+                print(
+                    f"  reader requests with no recorded reply (--cached-only; the extractive answer): {cache.misses}"
+                )
             if cache.fresh:
                 print(
                     f"  model time of the requests sent: p50 {statistics.median(cache.fresh):.1f} s, p95 {pct(cache.fresh, 95):.1f} s"
