@@ -229,7 +229,8 @@ def build_ui(service: ChatService, kiosk: bool = False) -> gr.Blocks:
                     api_visibility="private",
                     queue=False,
                 )
-                event = pending.then(inputs=[question, session], **turn)
+                # the indicator is the progress: no second one from Gradio
+                event = pending.then(inputs=[question, session], show_progress="hidden", **turn)
             else:
                 event = trigger(inputs=[question, session], **turn)
             if read_all:
