@@ -214,7 +214,11 @@ class LLMReader:
         if extractive.reason not in READABLE:
             return extractive
         resolved = answerer.standalone(question, history)
-        if self.settings.llm_reads == "unanswered" and not extractive.refused and len(extractive.figures) >= resolved.wants:
+        if (
+            self.settings.llm_reads == "unanswered"
+            and not extractive.refused
+            and len(extractive.figures) >= resolved.wants
+        ):
             self._count("answered_by_rules")  # the rules' checked answer stands; the model is not asked
             return extractive
         places = answerer.places_of(resolved)
