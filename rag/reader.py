@@ -226,8 +226,7 @@ class LLMReader:
         # the answerer's own retrieval (place and year applied), a little deeper; then the passages
         # its answer quotes (a two-part question searches each part)
         hits = answerer.retriever.search(resolved.search_text, k=self.settings.llm_passages, allowed=allowed)
-        hits += list(extractive.hits)
-        passages = numbered(hits, self.settings.llm_passages + 2)
+        passages = numbered([*hits, *extractive.hits], self.settings.llm_passages + 2)
         if not passages:
             return self._fallback(extractive, "no_passages", question)
         messages = build_messages(self.prompts, answerer.profile.name, question, history, resolved, places, passages)
