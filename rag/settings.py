@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     index_dir: Path = Path("index") / "default"
     data_dir: Path = Path("data")
 
+    # The knowledge-base store (rag/stores.py): "faiss" (FAISS + bm25s files in index_dir) or "milvus";
+    # empty: milvus when milvus_uri is set, else faiss. milvus_uri: a path ending in .db runs Milvus Lite
+    # in the process, http://host:19530 a Milvus server; milvus_collection defaults to one per index_dir name.
+    store: str = ""
+    milvus_uri: str = ""
+    milvus_collection: str = ""
+
     # Embedder, by its name in rag.embedders.EMBEDDERS: "e5" (bundled multilingual-e5-small, default),
     # "use" (bundled USE v3), "hash" (character n-grams, no model: tests and smoke runs), or
     # "st:<name or local path>" for any sentence-transformers model;
