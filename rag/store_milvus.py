@@ -325,8 +325,6 @@ class MilvusBackend:
             metric_type="BM25",
             params={"bm25_k1": 1.5, "bm25_b": 0.75},
         )
-        for scalar in ("places", "years"):
-            index.add_index(field_name=scalar, index_type="INVERTED")
         client.create_collection(name, schema=schema, index_params=index)
 
     def _read_all(self, client: MilvusClient, name: str, fields: list[str], expr: str = "") -> list[dict[str, Any]]:
