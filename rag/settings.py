@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     kiosk_idle_seconds: int = 90  # idle time before the warning
     kiosk_warning_seconds: int = 30  # WCAG 2.2.1: at least 20 s to extend
     feedback_db: Path = Path("data") / FEEDBACK_DB_NAME  # default: data_dir / feedback.sqlite3
+    # Feedback in a database server that every replica shares, instead of the SQLite file:
+    # a SQLAlchemy URL such as postgresql+psycopg://minsheng@db-host/minsheng (rag/feedback.py)
+    feedback_url: str = ""
     max_question_chars: int = 500
     # A running app reloads the index when its manifest changes (checked this often; 0 = never) or on SIGHUP
     reload_seconds: float = Field(2.0, ge=0.0)
