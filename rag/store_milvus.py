@@ -28,7 +28,8 @@ import sys
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -38,14 +39,21 @@ import numpy as np
 
 from rag.chunker import ChunkerConfig
 from rag.embedders import NamedEmbeddings
-from rag.errors import BackendUnavailableError, IndexCorruptError, IndexMismatchError, IndexMissingError, SettingsError
+from rag.errors import (
+    BackendUnavailableError,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexMissingError,
+    SettingsError,
+    StoreUnavailableError,
+)
 from rag.settings import Settings
 from rag.store import FORMAT_VERSION, DenseInfo, Manifest, corpus_fingerprint, dense_spec
 from rag.tokens import STOPWORDS, TOKENIZER_NAME, ensure_initialised
 from rag.types import Allowed, Chunk, Hit
 
 try:
-    from pymilvus import AnnSearchRequest, DataType, Function, FunctionType, MilvusClient, RRFRanker
+    from pymilvus import AnnSearchRequest, DataType, Function, FunctionType, MilvusClient, MilvusException, RRFRanker
 except ImportError as exc:  # an install extra: say how to get it
     raise BackendUnavailableError(
         'The Milvus store needs pymilvus and milvus-lite: pip install ".[milvus]" (./run.sh installs them).'
@@ -105,6 +113,21 @@ def client_for(uri: str) -> MilvusClient:
             except Exception as exc:  # pymilvus raises its own types, or a ConnectionError
                 raise SettingsError(f"Cannot reach Milvus at {uri} ({type(exc).__name__}: {exc}).") from exc
         return _clients[uri]
+
+
+@contextmanager
+def milvus_errors(where: str) -> Iterator[None]:
+    """Milvus's own exceptions as one plain message naming the server and collection."""
+    try:
+        yield
+    except MilvusException as exc:
+        raise StoreUnavailableError(f"Milvus at {where} failed: {exc.message} (code {exc.code}).") from exc
+
+
+def _loaded(client: MilvusClient, name: str) -> None:
+    """A collection is searchable once loaded; one written by an earlier process starts released."""
+    if str(client.get_load_state(name).get("state", "")).split(".")[-1] != "Loaded":
+        client.load_collection(name)
 
 
 def _chunk(row: dict[str, Any]) -> Chunk:
@@ -229,11 +252,12 @@ class MilvusBackend:
 
     # --- the manifest, in its own small collection ---------------------------
 
-    def read_manifest(self, settings: Settings) -> Manifest:
+    def _read_manifest(self, settings: Settings) -> Manifest:
         client, meta = client_for(settings.milvus_uri), self._meta(settings)
         where = self.location(settings)
         if not client.has_collection(meta) or not client.has_collection(collection_name(settings)):
             raise IndexMissingError(f"No index in Milvus at {where}. Build it with: python -m rag.ingest")
+        _loaded(client, meta)
         rows = self._read_all(client, meta, ["key", "value"])
         values = {r["key"]: r["value"] for r in rows}
         if "manifest" not in values:
@@ -254,7 +278,9 @@ class MilvusBackend:
 
     def _write_manifest(self, client: MilvusClient, settings: Settings, manifest: Manifest) -> None:
         meta = self._meta(settings)
-        if not client.has_collection(meta):
+        if client.has_collection(meta):
+            _loaded(client, meta)
+        else:
             schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
             schema.add_field("key", DataType.VARCHAR, is_primary=True, max_length=2048)
             schema.add_field("value", DataType.VARCHAR, max_length=MAX_TEXT)
@@ -279,7 +305,7 @@ class MilvusBackend:
 
     def stamp(self, settings: Settings) -> str:
         try:
-            m = self.read_manifest(settings)
+            m = self._read_manifest(settings)
         except Exception:  # unreachable, missing, mid-build: nothing new to load
             return ""
         return f"{m['built_at']}|{m['build_seconds']}|{m['counts']}"
@@ -347,7 +373,7 @@ class MilvusBackend:
                 out[r["id"]] = np.asarray(r["dense"], dtype=np.float32)
         return out
 
-    def build(
+    def _build(
         self,
         chunks: list[Chunk],
         corpus_hashes: dict[str, str],
@@ -366,12 +392,13 @@ class MilvusBackend:
         stored: dict[str, Chunk] = {}
         if client.has_collection(name):
             try:
-                old = self.read_manifest(settings)
+                old = self._read_manifest(settings)
             except IndexCorruptError:  # interrupted before its manifest: the rows are still comparable
                 old = None
             if old is not None and (old["embedder"]["name"] != embedder.name or old["dense"]["type"] != spec["type"]):
                 client.drop_collection(name)  # another model's vectors, or another index type: start over
             else:
+                _loaded(client, name)
                 stored = self._stored(client, name)
         if not client.has_collection(name):
             self._create(client, name, embedder.dim, spec)
@@ -418,15 +445,16 @@ class MilvusBackend:
         self._write_manifest(client, settings, manifest)  # last: a build without it is not complete
         return manifest
 
-    def open(self, settings: Settings, embedder: NamedEmbeddings) -> MilvusStore:
+    def _open(self, settings: Settings, embedder: NamedEmbeddings) -> MilvusStore:
         client, name = client_for(settings.milvus_uri), collection_name(settings)
-        manifest = self.read_manifest(settings)
+        manifest = self._read_manifest(settings)
         built_by = manifest["embedder"]["name"]
         if built_by != embedder.name:
             raise IndexMismatchError(
                 f"The index in Milvus at {self.location(settings)} was built with embedder {built_by!r}, but the "
                 f"configured embedder is {embedder.name!r}. Rebuild it with: python -m rag.ingest"
             )
+        _loaded(client, name)
         chunks = _order(self._stored(client, name).values())
         if len(chunks) != manifest["counts"]["chunks"]:
             print(  # an update in progress elsewhere: serve what is there, the next reload completes it
@@ -435,3 +463,27 @@ class MilvusBackend:
                 file=sys.stderr,
             )
         return MilvusStore(client, name, manifest, chunks)
+
+    # --- the public side: Milvus's errors become one plain message --------------
+
+    def read_manifest(self, settings: Settings) -> Manifest:
+        with milvus_errors(self.location(settings)):
+            return self._read_manifest(settings)
+
+    def build(
+        self,
+        chunks: list[Chunk],
+        corpus_hashes: dict[str, str],
+        embedder: NamedEmbeddings,
+        chunker: ChunkerConfig,
+        settings: Settings,
+        progress: Callable[[int], None] | None = None,
+        batch_size: int = 16,
+        skipped: dict[str, str] | None = None,
+    ) -> Manifest:
+        with milvus_errors(self.location(settings)):
+            return self._build(chunks, corpus_hashes, embedder, chunker, settings, progress, batch_size, skipped)
+
+    def open(self, settings: Settings, embedder: NamedEmbeddings) -> MilvusStore:
+        with milvus_errors(self.location(settings)):
+            return self._open(settings, embedder)

@@ -18,7 +18,7 @@ from rag.errors import IndexMissingError, SettingsError
 from rag.indexing import update
 from rag.pipeline import Pipeline, ensure_index
 from rag.reload import LivePipeline
-from rag.store_milvus import MilvusBackend, MilvusStore, filter_expression
+from rag.store_milvus import MilvusBackend, MilvusStore, client_for, collection_name, filter_expression
 from rag.stores import FaissBackend, make_store, store_name
 from rag.types import Allowed
 
@@ -170,3 +170,14 @@ def test_a_running_app_reloads_when_milvus_is_updated(city, tmp_path):  # noqa: 
     update([city], settings, embedder=stub)
     assert live.reload()
     assert "231万件" in live.ask("洛阳市12345热线受理了多少件群众诉求？").text
+
+
+def test_a_collection_written_by_an_earlier_process_is_loaded_before_it_is_read(tmp_path):
+    settings = milvus_settings(tmp_path)
+    hashed = make_embedder("hash")
+    ensure_index(settings, hashed, say=lambda m: None)
+    client, name = client_for(settings.milvus_uri), collection_name(settings)
+    for released in (name, name + "_meta"):  # the state a new process finds them in
+        client.release_collection(released)
+    store = ensure_index(settings, hashed, say=lambda m: pytest.fail(f"rebuilt: {m}"))
+    assert store.chunks and store.manifest["counts"]["chunks"] == len(store.chunks)
