@@ -130,6 +130,19 @@ def _loaded(client: MilvusClient, name: str) -> None:
         client.load_collection(name)
 
 
+def close_client(uri: str) -> None:
+    """Close this process's client of uri; for Milvus Lite also stop its in-process server, which
+    frees the data folder for another process (a benchmark's serving child, a Milvus Lite server)."""
+    with _clients_lock:
+        client = _clients.pop(uri, None)
+    if client is not None:
+        client.close()
+    if uri.endswith(".db"):
+        from milvus_lite.server_manager import server_manager_instance
+
+        server_manager_instance.release_server(uri)
+
+
 def _chunk(row: dict[str, Any]) -> Chunk:
     return Chunk(
         id=row["id"],
