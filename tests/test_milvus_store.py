@@ -14,7 +14,7 @@ from conftest import ROOT, StubEmbeddings, fast_settings
 from test_incremental import city, edit_corpus  # noqa: F401  (city is a fixture)
 
 from rag.embedders import make_embedder
-from rag.errors import IndexMissingError, SettingsError
+from rag.errors import IndexMismatchError, IndexMissingError, SettingsError
 from rag.indexing import update
 from rag.pipeline import Pipeline, ensure_index
 from rag.reload import LivePipeline
@@ -92,9 +92,9 @@ def test_place_and_year_are_a_filter_expression_not_a_list_of_chunks(both):
     _, milvus = both
     chunks = milvus.index.chunks
     allowed = Allowed({0, 1}, places=("郑州市",), years=(2024,))
-    assert filter_expression(allowed, chunks) == (
-        'ARRAY_CONTAINS_ANY(places, ["郑州市"]) and ARRAY_CONTAINS_ANY(years, [2024])'
-    )
+    assert filter_expression(allowed, chunks) == '(place_tags like "%|郑州市|%") and (year_tags like "%|2024|%")'
+    two = Allowed({0}, places=("郑州市", "河南省"))
+    assert filter_expression(two, chunks) == '(place_tags like "%|郑州市|%" or place_tags like "%|河南省|%")'
     assert filter_expression(None, chunks) == ""
     assert filter_expression(frozenset({1}), chunks) == f'id in ["{chunks[1].id}"]'
 
@@ -181,3 +181,18 @@ def test_a_collection_written_by_an_earlier_process_is_loaded_before_it_is_read(
         client.release_collection(released)
     store = ensure_index(settings, hashed, say=lambda m: pytest.fail(f"rebuilt: {m}"))
     assert store.chunks and store.manifest["counts"]["chunks"] == len(store.chunks)
+
+
+def test_a_collection_of_an_older_layout_is_rebuilt_not_misread(tmp_path, monkeypatch):
+    import rag.store_milvus as store_milvus
+
+    settings = milvus_settings(tmp_path)
+    hashed = make_embedder("hash")
+    ensure_index(settings, hashed, say=lambda m: None)
+    monkeypatch.setattr(store_milvus, "SCHEMA_VERSION", store_milvus.SCHEMA_VERSION + 1)
+    with pytest.raises(IndexMismatchError, match="collection layout '2'.*python -m rag.ingest"):
+        MilvusBackend().read_manifest(settings)
+    said = []
+    store = ensure_index(settings, hashed, say=said.append)
+    assert any("Building the index" in s for s in said) and store.chunks
+    assert MilvusBackend().read_manifest(settings)["counts"]["chunks"] == len(store.chunks)
