@@ -50,6 +50,7 @@ from rag.errors import (
 )
 from rag.settings import Settings
 from rag.store import FORMAT_VERSION, DenseInfo, Manifest, corpus_fingerprint, dense_spec
+from rag.stores import SearchPlan
 from rag.tokens import STOPWORDS, TOKENIZER_NAME, ensure_initialised
 from rag.types import Allowed, Chunk, Hit
 
@@ -218,29 +219,22 @@ class MilvusStore:
         self.positions = {c.id: i for i, c in enumerate(self.chunks)}
 
     def hybrid_search(
-        self, query: str, embedder: NamedEmbeddings, plan: Any, allowed: frozenset[int] | None
+        self, query: str, embedder: NamedEmbeddings, plan: SearchPlan, allowed: frozenset[int] | None
     ) -> list[Hit]:
         if allowed is not None and not allowed:
             return []  # the asked place or year has no chunk: nothing may answer
         expr = filter_expression(allowed, self.chunks)
-        dense = AnnSearchRequest(
-            data=[embedder.embed_question(query).tolist()],
-            anns_field="dense",
-            param={"metric_type": "IP", "params": self._dense_params()},
-            limit=plan.candidates,
-            expr=expr,
-        )
-        keyword = AnnSearchRequest(
-            data=[query.lower()], anns_field="sparse", param={"metric_type": "BM25"}, limit=plan.candidates, expr=expr
-        )
         if plan.mode == "hybrid":
+            requests = [self._dense(query, embedder, plan, expr), self._keyword(query, plan, expr)]
             # every fused candidate comes back (2 x candidates at most), then ties go to the earlier chunk
             found = self.client.hybrid_search(
-                self.collection, [dense, keyword], ranker=RRFRanker(plan.rrf_k), limit=2 * plan.candidates
+                self.collection, requests, ranker=RRFRanker(plan.rrf_k), limit=2 * plan.candidates
             )[0]
             scored = [(float(h["distance"]), h["id"]) for h in found]
         else:
-            request = dense if plan.mode == "dense" else keyword
+            request = (
+                self._dense(query, embedder, plan, expr) if plan.mode == "dense" else self._keyword(query, plan, expr)
+            )
             found = self.client.search(
                 self.collection,
                 data=request.data,
@@ -256,6 +250,21 @@ class MilvusStore:
         # a row added or removed by an update this process has not reloaded yet is not answered from
         ranked = sorted((-s, self.positions[i]) for s, i in scored if i in self.positions)
         return [Hit(chunk=self.chunks[pos], score=-neg) for neg, pos in ranked[: plan.k]]
+
+    def _dense(self, query: str, embedder: NamedEmbeddings, plan: SearchPlan, expr: str) -> AnnSearchRequest:
+        return AnnSearchRequest(
+            data=[embedder.embed_question(query).tolist()],
+            anns_field="dense",
+            param={"metric_type": "IP", "params": self._dense_params()},
+            limit=plan.candidates,
+            expr=expr,
+        )
+
+    def _keyword(self, query: str, plan: SearchPlan, expr: str) -> AnnSearchRequest:
+        # lower-cased as rag/tokens.py lower-cases before it cuts
+        return AnnSearchRequest(
+            data=[query.lower()], anns_field="sparse", param={"metric_type": "BM25"}, limit=plan.candidates, expr=expr
+        )
 
     def _dense_params(self) -> dict[str, int]:
         spec = self.manifest["dense"]
