@@ -9,9 +9,10 @@ and a BM25 request, each filtered by the question's place and year as a filter e
 beside the arrays: see _create), fused by RRFRanker.
 
 The same code runs on Milvus Lite (a `.db` path: embedded in this process) and on a Milvus
-server (`http://host:19530`). Ingest is incremental: rows of new text are embedded and
-inserted, rows whose metadata moved are upserted with their stored vectors, rows of deleted
-or changed text are deleted; the manifest, in a second collection, is written last.
+server (`http://host:19530`). Ingest is incremental in what it embeds: only text the current
+collection does not hold; the others' vectors are copied into a new collection, which an alias
+then points at (the swap is atomic; the old collection is dropped). The manifest, in a second
+collection, is written last.
 
 Same answers as the FAISS store (evals within 0.01, README): the BM25 text is lower-cased
 before Milvus cuts it and Milvus's stop filter drops the same question words and punctuation
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 import threading
@@ -70,8 +72,8 @@ MAX_TEXT = 65_535  # Milvus's longest VARCHAR
 MAX_LIST = 256  # places or years on one chunk
 BATCH = 512  # rows per insert or read
 # The collection's layout (fields, analyzer); a collection of another layout is rebuilt.
-# 2: places and years also as |-delimited strings for the filters
-SCHEMA_VERSION = 2
+# 2: places and years also as |-delimited strings for the filters; 3: a new collection per update, behind an alias
+SCHEMA_VERSION = 3
 
 
 @cache
@@ -127,6 +129,16 @@ def milvus_errors(where: str) -> Iterator[None]:
         yield
     except MilvusException as exc:
         raise StoreUnavailableError(f"Milvus at {where} failed: {exc.message} (code {exc.code}).") from exc
+
+
+_VERSION_MARK = "__v"  # minsheng_default__v20261130070000_1234: one collection per update, behind the alias
+
+
+def _target(client: MilvusClient, alias: str) -> str | None:
+    """The collection the alias points at (None: no alias yet)."""
+    if alias not in client.list_aliases().get("aliases", []):
+        return None
+    return str(client.describe_alias(alias)["collection_name"])
 
 
 def _loaded(client: MilvusClient, name: str) -> None:
@@ -351,8 +363,12 @@ class MilvusBackend:
         return f"{m['built_at']}|{m['build_seconds']}|{m['counts']}"
 
     def clean(self, settings: Settings) -> None:
-        """Nothing to clean: an interrupted update leaves rows the manifest does not yet describe,
-        which the next update brings in line (it compares rows, not the manifest)."""
+        """Drop the collections of interrupted updates: those of this alias it does not point at."""
+        client, alias = client_for(settings.milvus_uri), collection_name(settings)
+        current = _target(client, alias)
+        for name in client.list_collections():
+            if name.startswith(alias + _VERSION_MARK) and name != current:
+                client.drop_collection(name)
 
     # --- the chunk collection ------------------------------------------------
 
@@ -428,52 +444,54 @@ class MilvusBackend:
         batch_size: int = 16,
         skipped: dict[str, str] | None = None,
     ) -> Manifest:
-        """Bring the collection in line with the chunks: embed and insert new text, upsert moved rows
-        with their stored vectors, delete what is gone; then write the manifest."""
-        started = time.perf_counter()
-        client, name = client_for(settings.milvus_uri), collection_name(settings)
-        spec = dense_spec(len(chunks))
-        stored: dict[str, Chunk] = {}
-        if client.has_collection(name):
-            try:
-                old = self._read_manifest(settings)
-                # another model's vectors, or another index type: start over
-                start_over = old["embedder"]["name"] != embedder.name or old["dense"]["type"] != spec["type"]
-            except (IndexCorruptError, IndexMissingError):  # interrupted before its manifest: rows still comparable
-                start_over = False
-            except IndexMismatchError:  # another layout of the collection (SCHEMA_VERSION) or format
-                start_over = True
-            if start_over:
-                client.drop_collection(name)
-            else:
-                _loaded(client, name)
-                stored = self._stored(client, name)
-        if not client.has_collection(name):
-            self._create(client, name, embedder.dim, spec)
+        """Write the chunks to a new collection, embedding only text the current one does not hold
+        (the others' vectors are copied), then point the alias at it and drop the old one.
 
-        wanted = {c.id: c for c in chunks}
-        moved = [c for c in chunks if c.id in stored and stored[c.id] != c]
-        new = [c for c in chunks if c.id not in stored]
-        # a moved row keeps its vector unless its embedded text (heading + sentence) changed
-        reuse = [c for c in moved if c.retrieval_text() == stored[c.id].retrieval_text()]
-        embed = new + [c for c in moved if c not in reuse]
+        A new collection per update, not rows changed in place: the swap is atomic (an interrupted
+        update leaves the previous collection serving, as the FAISS store's folder swap does), and
+        Milvus Lite's BM25 statistics, kept per segment, stay those of one segment, as bm25s's."""
+        started = time.perf_counter()
+        client, alias = client_for(settings.milvus_uri), collection_name(settings)
+        spec = dense_spec(len(chunks))
+        self.clean(settings)
+        old = _target(client, alias)
+        stored: dict[str, str] = {}  # embedded text -> the id of a row that holds its vector
+        if old is not None:
+            try:
+                manifest = self._read_manifest(settings)
+                reusable = manifest["embedder"]["name"] == embedder.name
+            except IndexMismatchError:  # another layout of the collection, or another format: embed anew
+                reusable = False
+            except (IndexCorruptError, IndexMissingError):  # a manifest lost: the rows are still usable
+                reusable = True
+            if reusable:
+                _loaded(client, old)
+                stored = {c.retrieval_text(): c.id for c in self._stored(client, old).values()}
+        embed = [c for c in chunks if c.retrieval_text() not in stored]
         if progress and len(chunks) > len(embed):
             progress(len(chunks) - len(embed))
-        vectors = self._vectors(client, name, [c.id for c in reuse])
+        kept = [stored[c.retrieval_text()] for c in chunks if c.retrieval_text() in stored]
+        held = self._vectors(client, old, kept) if old is not None else {}
+        vectors = {c.id: held[stored[c.retrieval_text()]] for c in chunks if c.retrieval_text() in stored}
         for b in range(0, len(embed), batch_size):
             batch = embed[b : b + batch_size]
             for c, v in zip(batch, embedder.embed_passages([c.retrieval_text() for c in batch]), strict=True):
                 vectors[c.id] = v
             if progress:
                 progress(len(batch))
-        rows = [_row(c, vectors[c.id]) for c in (*reuse, *embed)]
-        for b in range(0, len(rows), BATCH):
-            client.upsert(name, rows[b : b + BATCH])
-        gone = [i for i in stored if i not in wanted]
-        for b in range(0, len(gone), BATCH):
-            client.delete(name, ids=gone[b : b + BATCH])
-        client.flush(name)
-        manifest: Manifest = {
+        new = f"{alias}{_VERSION_MARK}{time.strftime('%Y%m%d%H%M%S')}_{os.getpid()}"
+        self._create(client, new, embedder.dim, spec)
+        for b in range(0, len(chunks), BATCH):
+            client.insert(new, [_row(c, vectors[c.id]) for c in chunks[b : b + BATCH]])
+        client.flush(new)
+        if old is None:
+            if client.has_collection(alias):  # a collection of the first layout, named as the alias is now
+                client.drop_collection(alias)
+            client.create_alias(new, alias)
+        else:
+            client.alter_alias(new, alias)  # the swap: searches go to the new collection from here on
+            client.drop_collection(old)
+        manifest = {
             "format_version": FORMAT_VERSION,
             "embedder": {"name": embedder.name, "dim": embedder.dim},
             "chunker": chunker.as_dict(),

@@ -144,10 +144,26 @@ def test_an_update_on_milvus_embeds_only_new_text_and_forgets_deleted_documents(
     assert "86.5" not in pipeline.ask("洛阳市家庭医生签约率是多少？").text
     assert "402个" in pipeline.ask("洛阳市建成了多少个社区老年助餐点？").text
     assert "231万件" in pipeline.ask("洛阳市12345热线受理了多少件群众诉求？").text
-    # the rows Milvus holds are exactly the chunks of the folder as it is now
+    # the rows Milvus holds are exactly the chunks of the folder as it is now, one collection behind the alias
     fresh = tmp_path / "fresh"
     again = update([city], milvus_settings(fresh, corpus_dir=city), embedder=StubEmbeddings(dim=64))
     assert sorted(c.id for c in store.chunks) == sorted(c.id for c in again.chunks)
+    client, alias = client_for(settings.milvus_uri), collection_name(settings)
+    assert [n for n in client.list_collections() if n.startswith(alias + "__v")] == [
+        client.describe_alias(alias)["collection_name"]
+    ]
+    # ... and it ranks as a FAISS index built from scratch on that folder (BM25 statistics included)
+    faiss = Pipeline.load(fast_settings(tmp_path / "faiss", corpus_dir=city, embedder="hash"), say=lambda m: None)
+    hashed = make_embedder("hash")
+    rebuilt = update([city], settings, embedder=hashed)  # another embedder: every text embedded again
+    assert rebuilt.manifest["counts"]["embedded"] == len(rebuilt.chunks)
+    update([city / "elderly.txt", city / "schools.html"], settings, embedder=hashed)  # one document removed
+    update([city], settings, embedder=hashed)  # and back: only its text is embedded
+    milvus = Pipeline.over(settings, hashed, MilvusBackend().open(settings, hashed))
+    for question in ("洛阳市12345热线受理了多少件群众诉求？", "洛阳市新建中小学校多少所？", "社区老年助餐点有多少个？"):
+        assert [h.chunk.id for h in milvus.retriever.search(question)] == [
+            h.chunk.id for h in faiss.retriever.search(question)
+        ]
 
 
 def test_an_interrupted_update_on_milvus_leaves_the_previous_rows_serving(city, tmp_path):  # noqa: F811
@@ -189,8 +205,9 @@ def test_a_collection_of_an_older_layout_is_rebuilt_not_misread(tmp_path, monkey
     settings = milvus_settings(tmp_path)
     hashed = make_embedder("hash")
     ensure_index(settings, hashed, say=lambda m: None)
-    monkeypatch.setattr(store_milvus, "SCHEMA_VERSION", store_milvus.SCHEMA_VERSION + 1)
-    with pytest.raises(IndexMismatchError, match="collection layout '2'.*python -m rag.ingest"):
+    built = store_milvus.SCHEMA_VERSION
+    monkeypatch.setattr(store_milvus, "SCHEMA_VERSION", built + 1)
+    with pytest.raises(IndexMismatchError, match=f"collection layout '{built}'.*python -m rag.ingest"):
         MilvusBackend().read_manifest(settings)
     said = []
     store = ensure_index(settings, hashed, say=said.append)
