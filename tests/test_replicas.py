@@ -3,8 +3,9 @@
 Residents ask through the balancer (the /ask API, each with its own cookie jar, so nginx keeps
 each on one replica) and rate answers on the real page in Chromium; one replica is killed
 (-9) mid-load. The other keeps answering, every rating acknowledged on the page is in
-PostgreSQL, and the residents of the dead replica get a complete answer from the other one or
-nginx's plain message, within a bounded time, never a hang.
+PostgreSQL, and each resident of the dead replica gets one failure at most (nginx's plain
+message, or a reply cut short if it was in flight at the kill), then answers from the other
+replica; everything within a bounded time, never a hang.
 
 Milvus Lite is one process holding its data folder (a second process opening it fails with
 DataDirLockedError), so the replicas share it through the gRPC server milvus-lite ships,
@@ -39,6 +40,7 @@ NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").e
 CHROMIUM = Path("/usr/bin/chromium")
 QUESTIONS = ["郑州有多少家养老机构？", "郑州划分了多少个社区网格？", "郑州新增了多少个学位？", "郑州有多少家社区食堂？"]
 DOWN_MESSAGE = "服务刚才中断了一下"
+CUT = "RemoteProtocolError"  # httpx: the connection closed before the reply's body was complete
 
 
 def wait_for_port(port: int, proc: subprocess.Popen, what: str, timeout: float = 120) -> None:
@@ -204,10 +206,13 @@ def test_two_replicas_behind_nginx_survive_one_being_killed(stack):
     for r in residents:
         after = r.results[before[r] :]
         assert after, "no question was asked after the kill"
-        for status, _, answer, seconds in after:
-            assert seconds < 45
-            # a complete answer, or nginx's plain message: nothing else, no hang
-            assert (status == 200 and answer) or (status == 503 and DOWN_MESSAGE in answer), (status, answer)
+        failures = [(status, answer) for status, _, answer, _ in after if status != 200 or not answer]
+        assert all(seconds < 45 for *_, seconds in after)  # no hang
+        for status, answer in failures:
+            # nginx's plain message; or, for the one question in flight when its replica died, a reply
+            # cut after the replica had sent its headers (nginx cannot replace a reply it has begun)
+            assert (status == 503 and DOWN_MESSAGE in answer) or (status == 0 and CUT in answer), (status, answer)
+        assert len(failures) <= 1, f"resident of replica {home[r]}: {failures}"
         assert after[-1][0] == 200, f"resident of replica {home[r]} not answered again: {after[-1]}"
         assert replicas[after[-1][1].split(",")[-1].strip()] == "b"  # the dead replica's residents moved over
         served = Counter((s, replicas.get(u.split(",")[-1].strip(), "-")) for s, u, *_ in after)
