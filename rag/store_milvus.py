@@ -80,7 +80,7 @@ SCHEMA_VERSION = 3
 def stop_words() -> tuple[str, ...]:
     """What rag/tokens.py keeps out of BM25, for Milvus's stop filter: the question words, and every
     punctuation or symbol token jieba can emit (single characters, and runs of the few symbols jieba
-    keeps together with figures: 3.5%% or --)."""
+    keeps together with figures: % after 3.5, or --)."""
     symbols = [
         c for c in map(chr, range(0x21, 0x10000)) if unicodedata.category(c)[0] in "PS" and not re.match(r"\w", c)
     ]
@@ -363,8 +363,12 @@ class MilvusBackend:
         return f"{m['built_at']}|{m['build_seconds']}|{m['counts']}"
 
     def clean(self, settings: Settings) -> None:
-        """Drop the collections of interrupted updates: those of this alias it does not point at."""
-        client, alias = client_for(settings.milvus_uri), collection_name(settings)
+        """Nothing at start-up: a collection the alias does not point at may be an update running
+        elsewhere (another machine). The next update drops those of interrupted ones (_drop_leftovers)."""
+
+    def _drop_leftovers(self, client: MilvusClient, alias: str) -> None:
+        """Drop the collections of interrupted updates: those of this alias it does not point at.
+        Updates of one collection run one at a time (as for the FAISS folder)."""
         current = _target(client, alias)
         for name in client.list_collections():
             if name.startswith(alias + _VERSION_MARK) and name != current:
@@ -453,7 +457,7 @@ class MilvusBackend:
         started = time.perf_counter()
         client, alias = client_for(settings.milvus_uri), collection_name(settings)
         spec = dense_spec(len(chunks))
-        self.clean(settings)
+        self._drop_leftovers(client, alias)
         old = _target(client, alias)
         stored: dict[str, str] = {}  # embedded text -> the id of a row that holds its vector
         if old is not None:

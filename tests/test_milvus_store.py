@@ -213,3 +213,33 @@ def test_a_collection_of_an_older_layout_is_rebuilt_not_misread(tmp_path, monkey
     store = ensure_index(settings, hashed, say=said.append)
     assert any("Building the index" in s for s in said) and store.chunks
     assert MilvusBackend().read_manifest(settings)["counts"]["chunks"] == len(store.chunks)
+
+
+def test_an_update_interrupted_while_writing_leaves_the_old_collection_and_the_next_one_cleans_up(
+    city,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+):
+    settings = milvus_settings(tmp_path, corpus_dir=city)
+    stub = StubEmbeddings(dim=64)
+    update([city], settings, embedder=stub)
+    before = MilvusBackend().open(settings, stub).chunks
+    client, alias = client_for(settings.milvus_uri), collection_name(settings)
+    edit_corpus(city)
+    real_insert = client.insert
+
+    def insert_then_stop(name, rows, **kwargs):
+        real_insert(name, rows[:1], **kwargs)  # the new collection half written
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(client, "insert", insert_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        update([city], settings, embedder=stub)
+    monkeypatch.undo()
+    assert MilvusBackend().open(settings, stub).chunks == before  # the alias still points at the old one
+    assert len([n for n in client.list_collections() if n.startswith(alias + "__v")]) == 2  # and the half one
+    update([city], settings, embedder=stub)
+    assert [n for n in client.list_collections() if n.startswith(alias + "__v")] == [
+        client.describe_alias(alias)["collection_name"]
+    ]
+    assert any(c.source == "hotline.pdf" for c in MilvusBackend().open(settings, stub).chunks)
