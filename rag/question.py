@@ -119,6 +119,7 @@ class Question:
     several: bool = False  # asks about more than one thing: 社区网格和农村网格各有多少个
     places: tuple[str, ...] = ()  # places the question names (official full names), "" = none
     wants: int = 1  # how many figures it asks for: 占地面积和建筑面积分别是多少 -> 2
+    counted: tuple[str, ...] = ()  # the nouns after the measure word: 多少个[停车位], 几家[养老院]
 
 
 def strip_injection(text: str) -> str:
@@ -204,7 +205,26 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
         several=bool(_SEVERAL.search(text))
         or any(w in ("和", "与", "及", "以及", "同") and f == "c" for w, f in pseg.lcut(text)),
         wants=figures_wanted(text),
+        counted=counted_nouns(unplaced),
     )
+
+
+def counted_nouns(text: str) -> tuple[str, ...]:
+    """What a count question counts: the head of the noun phrase after its measure word, that is
+    its nouns after the last 的 (几家智能化的养老院 -> 养老院, 多少个停车位 -> 停车位). The answer's
+    figure must count that, not whatever else its sentence counts."""
+    m = _MEASURE.search(text)
+    if not m:
+        return ()
+    phrase: list[tuple[str, str]] = []
+    for word, flag in pseg.lcut(text[m.end() :]):
+        if not (flag.startswith(("n", "a", "b", "f")) or flag == "vn" or word == "的"):
+            break  # a verb, preposition or punctuation ends the noun phrase
+        phrase.append((word.lower(), flag))
+    if any(w == "的" for w, _ in phrase):
+        last = max(i for i, (w, _) in enumerate(phrase) if w == "的")
+        phrase = phrase[last + 1 :]
+    return tuple(w for w, flag in phrase if flag.startswith("n") and len(w) >= 2)
 
 
 # One question word per figure asked (多少/几...), except "A和B各/分别是多少": one word, two figures.
@@ -272,6 +292,7 @@ def merge(current: Question, previous: Question) -> Question:
         future=current.future,
         places=current.places or previous.places,
         wants=current.wants,
+        counted=current.counted,
     )
 
 
