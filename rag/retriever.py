@@ -55,15 +55,21 @@ class HybridRetriever(BaseRetriever):
         spread = float(sims.std())
         if spread == 0.0:
             return 0.0
-        own = float(self.index.dense.reconstruct(position) @ q)
+        own = float(self._vectors([position])[0] @ q)
         return (own - float(sims.mean())) / spread
 
     def _background_vectors(self) -> np.ndarray:
         if self._background is None:
-            n = self.index.dense.ntotal
+            n = len(self.index.chunks)
             ids = np.unique(np.linspace(0, n - 1, num=min(n, _BACKGROUND), dtype=np.int64))
-            self._background = np.stack([self.index.dense.reconstruct(int(i)) for i in ids])
+            self._background = self._vectors([int(i) for i in ids])
         return self._background
+
+    def _vectors(self, positions: list[int]) -> np.ndarray:
+        """The stored vectors of the chunks at these positions, from whichever store holds them."""
+        if isinstance(self.index, SelfSearching):
+            return self.index.vectors(positions)
+        return np.stack([self.faiss.dense.reconstruct(i) for i in positions])
 
     @property
     def faiss(self) -> LoadedIndex:

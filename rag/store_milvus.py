@@ -261,7 +261,17 @@ class MilvusStore:
             ]
         # a row added or removed by an update this process has not reloaded yet is not answered from
         ranked = sorted((-s, self.positions[i]) for s, i in scored if i in self.positions)
-        return [Hit(chunk=self.chunks[pos], score=-neg) for neg, pos in ranked[: plan.k]]
+        return [Hit(chunk=self.chunks[pos], score=-neg, position=pos) for neg, pos in ranked[: plan.k]]
+
+    def vectors(self, positions: list[int]) -> np.ndarray:
+        ids = [self.chunks[i].id for i in positions]
+        found: dict[str, np.ndarray] = {}
+        for b in range(0, len(ids), BATCH):
+            for r in self.client.get(self.collection, ids=ids[b : b + BATCH], output_fields=["dense"]):
+                found[r["id"]] = np.asarray(r["dense"], dtype=np.float32)
+        # a row an update removed since this process loaded: a zero vector, near nothing
+        dim = self.manifest["embedder"]["dim"]
+        return np.stack([found.get(i, np.zeros(dim, dtype=np.float32)) for i in ids])
 
     def _dense(self, query: str, embedder: NamedEmbeddings, plan: SearchPlan, expr: str) -> AnnSearchRequest:
         return AnnSearchRequest(

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
+import numpy as np
+
 from rag.chunker import ChunkerConfig
 from rag.embedders import NamedEmbeddings
 from rag.errors import SettingsError
@@ -65,6 +67,10 @@ class SelfSearching(Protocol):
     def hybrid_search(
         self, query: str, embedder: NamedEmbeddings, plan: SearchPlan, allowed: frozenset[int] | None
     ) -> list[Hit]: ...
+
+    def vectors(self, positions: list[int]) -> np.ndarray:
+        """The stored vectors of the chunks at these positions (rows in that order)."""
+        ...
 
 
 class StoreBackend(Protocol):

@@ -76,6 +76,16 @@ def test_both_stores_retrieve_the_same_chunks_and_give_the_same_answers(both):
             assert milvus.ask(question).text == faiss.ask(question).text, question
 
 
+def test_both_stores_judge_nearness_in_meaning_alike(both):
+    faiss, milvus = both
+    hits = milvus.retriever.search("养老机构有多少家")
+    assert [h.position for h in hits] == [h.position for h in faiss.retriever.search("养老机构有多少家")]
+    for h in hits:
+        assert milvus.retriever.closeness("养老院", h.position) == pytest.approx(
+            faiss.retriever.closeness("养老院", h.position), abs=1e-5
+        )
+
+
 @pytest.mark.parametrize("mode", ["dense", "bm25"])
 def test_one_sided_modes_rank_alike_on_both_stores(both, mode):
     faiss, milvus = both
