@@ -1,7 +1,8 @@
 """The Milvus store on Milvus Lite, embedded in this process (no server): the same answers as the
 FAISS store, place and year as filter expressions, incremental ingest, reload, and clear errors.
 
-No model: the hash embedder and a counting stub (fast tier).
+No model: the hash embedder and a counting stub. The core checks are in the fast tier; those
+that build several collections (layouts, interrupted writes, reload) are marked slow.
 """
 
 from __future__ import annotations
@@ -194,6 +195,7 @@ def test_an_interrupted_update_on_milvus_leaves_the_previous_rows_serving(city, 
     assert MilvusBackend().open(settings, StubEmbeddings(dim=64)).chunks == before
 
 
+@pytest.mark.slow  # a few Milvus Lite builds: seconds; the fast tier keeps the core checks
 def test_a_running_app_reloads_when_milvus_is_updated(city, tmp_path):  # noqa: F811
     settings = milvus_settings(tmp_path, corpus_dir=city)
     stub = StubEmbeddings(dim=64)
@@ -206,6 +208,7 @@ def test_a_running_app_reloads_when_milvus_is_updated(city, tmp_path):  # noqa: 
     assert "231万件" in live.ask("洛阳市12345热线受理了多少件群众诉求？").text
 
 
+@pytest.mark.slow  # a few Milvus Lite builds: seconds; the fast tier keeps the core checks
 def test_a_collection_written_by_an_earlier_process_is_loaded_before_it_is_read(tmp_path):
     settings = milvus_settings(tmp_path)
     hashed = make_embedder("hash")
@@ -217,6 +220,7 @@ def test_a_collection_written_by_an_earlier_process_is_loaded_before_it_is_read(
     assert store.chunks and store.manifest["counts"]["chunks"] == len(store.chunks)
 
 
+@pytest.mark.slow  # a few Milvus Lite builds: seconds; the fast tier keeps the core checks
 def test_a_collection_of_an_older_layout_is_rebuilt_not_misread(tmp_path, monkeypatch):
     import rag.store_milvus as store_milvus
 
@@ -233,6 +237,7 @@ def test_a_collection_of_an_older_layout_is_rebuilt_not_misread(tmp_path, monkey
     assert MilvusBackend().read_manifest(settings)["counts"]["chunks"] == len(store.chunks)
 
 
+@pytest.mark.slow  # a few Milvus Lite builds: seconds; the fast tier keeps the core checks
 def test_an_update_interrupted_while_writing_leaves_the_old_collection_and_the_next_one_cleans_up(
     city,  # noqa: F811
     tmp_path,
