@@ -64,7 +64,7 @@ _ASKED_WORDING = re.compile(
 _MEASURE = re.compile(r"(?:多少|几)(个|家|所|座|支|项|处|条|张|户|对|名|位|人次|人|路|台|件|种|级|万)")
 _UNITS_FOR = {
     "date": {"年", "月", "日"},
-    "duration": {"小时", "分钟", "天", "年"},
+    "duration": {"小时", "分钟", "秒", "秒钟", "天", "年"},
     "money": {"元"},
     "change": {"%", "倍"},
     "ratio": {"%"},
