@@ -37,10 +37,10 @@ from rag.lexicon import GENERIC, Lexicon
 from rag.places import gazetteer
 from rag.privacy import find_personal_data
 from rag.profile import Profile, derive
-from rag.question import Question, analyse, looks_like_followup, merge, split_parts, strip_injection
+from rag.question import Question, analyse, looks_like_followup, merge, split_parts, strip_injection, unit_fits
 from rag.retriever import HybridRetriever
 from rag.settings import Settings
-from rag.types import Answer, Citation, Hit, Reason
+from rag.types import Allowed, Answer, Citation, Hit, Reason
 
 log = logging.getLogger(__name__)
 _PROVINCE_WIDE = re.compile(r"全省|本省|省里|咱省")
@@ -227,7 +227,8 @@ class Answerer:
         if question.years:  # looked up, not scanned: a year-only question at 1M chunks stays cheap
             in_years = frozenset().union(*(self.year_ids.get(y, frozenset()) for y in question.years))
             ids = in_years if ids is None else ids & in_years
-        return ids
+        # the constraint travels with the positions: a store that filters by metadata (Milvus) uses it
+        return None if ids is None else Allowed(ids, places, question.years)
 
     def standalone(self, text: str, history: list[str]) -> Question:
         """The question as it stands alone, resolved against history when it leans on it."""
@@ -380,7 +381,9 @@ class Answerer:
         quoted = "；".join(parts)
         stated = [f for fact in decision.facts for f in fact.figures]
         correction = ""
-        if question.figures and not any(same_value(q, s) for q in question.figures for s in stated):
+        # only a figure that could answer the question claims something (30秒人工接通率 names a rate)
+        claimed = [q for q in question.figures if unit_fits(question, q.unit) is not False]
+        if claimed and not any(same_value(q, s) for q in claimed for s in stated):
             correction = "您提到的数字与报道不一致，以报道为准：" if not question.english else ""
         source = self._source_label(decision.facts[0].chunk.places)
         if question.english:

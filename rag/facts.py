@@ -373,12 +373,13 @@ def extend_with_next_clause(fact: Fact) -> Fact:
 
 
 def widen_to_figures(fact: Fact, question: Question, want: int) -> Fact:
-    """Take in neighbouring clauses of the same sentence until the quote holds as many
+    """Take in neighbouring clauses (or list items) of the same sentence until the quote holds as many
     figures as the question asks for (同比下降24.85%,环比下降0.16% for 同比和环比各下降了多少).
     A figure's neighbours in one sentence are about the same thing; nothing past the
     sentence is taken, and a neighbour without a figure ends the widening on that side."""
     text = fact.chunk.text
-    clauses = _pieces(text)
+    # the items of a 、 list are neighbours too (102个服务中心、261个社区老年食堂)
+    clauses = [item for s, e in _pieces(text) for item in _items(text, s, e)]
     start, end = fact.start, fact.end
     have = len(answering_figures(fact, question))
     while have < want:

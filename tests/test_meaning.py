@@ -88,3 +88,16 @@ def test_colloquial_counted_thing_is_answered_and_another_thing_is_refused(citie
     assert not said.refused and "1793套(间)" in said.text
     other = cities_pipeline.ask("杭州2024年青荷驿站推出了多少个停车位？")
     assert other.refused and other.reason == "other_subject" and "1793" not in other.text
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("全省药品价格指数下降了多少？", "change"),  # 价格 names the topic, 下降了多少 the kind
+        ("城乡居民医保个人缴费价格是多少？", "money"),
+        ("寄宿制学校一共投入了多少？", "money"),
+        ("养老服务补贴提高了多少？", "change"),
+    ],
+)
+def test_the_question_word_decides_the_kind_of_figure_before_a_topic_word(question, asked):
+    assert analyse(question).asked == asked
