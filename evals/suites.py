@@ -51,6 +51,13 @@ SUITES = {
         HERE / "sets" / "zhengzhou-blind-2.jsonl",
         HERE / "thresholds-blind.json",
     ),
+    "zhengzhou-blind-3": Suite(
+        "the seed article, 72 blind questions written during the third round and first run after it",
+        HERE.parent / "corpus",
+        HERE.parent / "index" / "default",
+        HERE / "sets" / "zhengzhou-blind-3.jsonl",
+        HERE / "thresholds-blind.json",
+    ),
     "cities-dev": Suite(
         "other places' articles, the split to tune on",
         _CITIES,

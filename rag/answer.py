@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -27,6 +28,7 @@ from rag.facts import (
     extend_with_next_clause,
     extend_with_previous_clause,
     head_coverage,
+    match_degree,
     support,
     uncovered_terms,
     widen_to_figures,
@@ -36,7 +38,7 @@ from rag.lexicon import GENERIC, Lexicon
 from rag.places import gazetteer
 from rag.privacy import find_personal_data
 from rag.profile import Profile, derive
-from rag.question import Question, analyse, looks_like_followup, merge, split_parts, strip_injection
+from rag.question import Question, analyse, looks_like_followup, merge, split_parts, strip_injection, unit_fits
 from rag.retriever import HybridRetriever
 from rag.settings import Settings
 from rag.types import Answer, Citation, Hit, Reason
@@ -282,9 +284,12 @@ class Answerer:
         if not candidates:
             return Decision((), 0.0, "other_year" if question.years and not hits else "no_evidence")
         best_fact, best_support, best_head = self._choose(question, candidates[:5])
+        if self.settings.min_literal_support <= best_support < self.settings.min_support:
+            means = self._says_in_other_words(best_fact, hits)
+            best_support = support(question, self.weights, best_fact, means)
         if best_support < self.settings.min_support:
             return Decision((), best_support, "no_evidence", best_head)
-        if best_head < self.settings.min_head_coverage:
+        if best_head < self.settings.min_head_coverage or not self._names_counted(question, best_fact, hits):
             return Decision((), best_support, "other_subject", best_head)
         if question.years and not set(question.years) & set(best_fact.chunk.years):
             return Decision((), best_support, "other_year", best_head)
@@ -292,6 +297,24 @@ class Answerer:
         if question.several:
             facts += self._more_facts(question, facts, scored)
         return Decision(tuple(complete(question, facts)), best_support, "answered", best_head)
+
+    def _says_in_other_words(self, fact: Fact, hits: list[Hit]) -> Callable[[str], bool] | None:
+        """Whether the fact's sentence says a question word in other words: residents say 房子
+        for 房源 and 灯 for 照明, which no list of one article's words foresees. Costs one query
+        embedding per word, so it is asked only of a fact that already names part of the question."""
+        position = next((h.position for h in hits if h.chunk.id == fact.chunk.id and h.position >= 0), None)
+        if position is None:
+            return None
+        least = self.settings.min_closeness
+        return lambda term: self.retriever.closeness(term, position) >= least
+
+    def _names_counted(self, question: Question, fact: Fact, hits: list[Hit]) -> bool:
+        """Whether the fact's sentence names what the question counts (多少个停车位 is not
+        answered by 1793套房源), in its words, an official synonym or other words of the same meaning."""
+        text = f"{fact.context} {fact.chunk.retrieval_text()}".lower()
+        missing = [w for w in question.counted if match_degree(w, question.alternatives.get(w, ()), text) == 0.0]
+        means = self._says_in_other_words(fact, hits) if missing else None
+        return not missing or (means is not None and all(means(w) for w in missing))
 
     def _choose(self, question: Question, candidates: list[ScoredFact]) -> tuple[Fact, float, float]:
         """Of the best-scored facts, the one to quote, with its support and head coverage.
@@ -370,7 +393,9 @@ class Answerer:
         quoted = "；".join(parts)
         stated = [f for fact in decision.facts for f in fact.figures]
         correction = ""
-        if question.figures and not any(same_value(q, s) for q in question.figures for s in stated):
+        # only a figure that could answer the question claims something (30秒人工接通率 names a rate)
+        claimed = [q for q in question.figures if unit_fits(question, q.unit) is not False]
+        if claimed and not any(same_value(q, s) for q in claimed for s in stated):
             correction = "您提到的数字与报道不一致，以报道为准：" if not question.english else ""
         source = self._source_label(decision.facts[0].chunk.places)
         if question.english:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import jieba
@@ -186,9 +187,44 @@ def coverage(question: Question, weights: TermWeights, text: str) -> float:
     return got / total if total else 0.0
 
 
-def support(question: Question, weights: TermWeights, fact: Fact) -> float:
+def _abbreviates(term: str, text: str) -> bool:
+    """Whether text holds term's characters in order within a short span: Chinese abbreviations
+    keep characters of the full name (医保 for 医疗保险, 新就业 for 新增就业)."""
+    if len(term) < 2 or not all("\u4e00" <= ch <= "\u9fff" for ch in term):
+        return False
+    start = text.find(term[0])
+    while start >= 0:
+        pos = start
+        for ch in term[1:]:
+            pos = text.find(ch, pos + 1)
+            if pos < 0 or pos - start >= 2 * len(term):
+                break
+        else:
+            return True
+        start = text.find(term[0], start + 1)
+    return False
+
+
+ABBREVIATION_CREDIT = 0.8  # an abbreviation names the thing, but 2-character ones can match by chance
+
+
+def match_degree(term: str, alternatives: tuple[str, ...], text: str) -> float:
+    """1 when text names the term (or an official synonym), ABBREVIATION_CREDIT when it holds
+    the term's full form, else 0."""
+    if covered(term, alternatives, text):
+        return 1.0
+    if any(_abbreviates(t, text) for t in (term, *alternatives)):
+        return ABBREVIATION_CREDIT
+    return 0.0
+
+
+def support(question: Question, weights: TermWeights, fact: Fact, means: Callable[[str], bool] | None = None) -> float:
     """How much of the question the fact answers: words in the quoted clause count fully,
-    words elsewhere in its sentence or heading (the fact's setting) count 0.6."""
+    words elsewhere in its sentence or heading (the fact's setting) count 0.6.
+
+    `means(term)` says whether the fact's sentence says the term in other words (城里 for
+    城镇, 红绿灯 for 路口): a word the text does not hold then counts fully when it does.
+    """
     clause = f"{fact.context} {fact.text}".lower()
     sentence = fact.chunk.retrieval_text().lower()
     total = got = 0.0
@@ -196,10 +232,10 @@ def support(question: Question, weights: TermWeights, fact: Fact) -> float:
         alts = question.alternatives.get(term, ())
         w = weights.term_weight(question, term)
         total += w
-        if covered(term, alts, clause):
-            got += w
-        elif covered(term, alts, sentence):
-            got += 0.6 * w
+        degree = max(match_degree(term, alts, clause), 0.6 * match_degree(term, alts, sentence))
+        if means is not None and degree < 0.6 and len(term) >= 2 and means(term):
+            degree = 1.0
+        got += w * degree
     return got / total if total else 0.0
 
 
@@ -287,6 +323,8 @@ def answering_figures(fact: Fact, question: Question) -> tuple[Figure, ...]:
     figures = [f for f in fact.figures if not any(same_value(f, n) and f.unit == n.unit for n in named)]
     if question.asked != "date":
         figures = [f for f in figures if not is_date(f)]
+    else:  # 2024年度 repeats the year the resident named (2024年…什么时候交): it does not say when
+        figures = [f for f in figures if not (f.unit == "年" and int(f.value) in question.years)]
     return tuple(f for f in figures if not _item_number(fact, f))
 
 
@@ -335,12 +373,13 @@ def extend_with_next_clause(fact: Fact) -> Fact:
 
 
 def widen_to_figures(fact: Fact, question: Question, want: int) -> Fact:
-    """Take in neighbouring clauses of the same sentence until the quote holds as many
+    """Take in neighbouring clauses (or list items) of the same sentence until the quote holds as many
     figures as the question asks for (同比下降24.85%,环比下降0.16% for 同比和环比各下降了多少).
     A figure's neighbours in one sentence are about the same thing; nothing past the
     sentence is taken, and a neighbour without a figure ends the widening on that side."""
     text = fact.chunk.text
-    clauses = _pieces(text)
+    # the items of a 、 list are neighbours too (102个服务中心、261个社区老年食堂)
+    clauses = [item for s, e in _pieces(text) for item in _items(text, s, e)]
     start, end = fact.start, fact.end
     have = len(answering_figures(fact, question))
     while have < want:

@@ -28,13 +28,7 @@ _ASKED = [
     ),
     ("date", re.compile(r"(什么|啥)时候|何时|哪一?年|几月|哪个月|哪一?天|几号|日期|when\b", re.I)),
     ("duration", re.compile(r"多久|多长时间|多少(小时|分钟|天)|几(小时|分钟|天)|how long", re.I)),
-    (
-        "money",
-        re.compile(
-            r"多少钱|花了多少|投入(了)?多少|资金|费用|收费|价格|价钱|工资|补助多少|补贴多少|how much money|cost|fee|price",
-            re.I,
-        ),
-    ),
+    ("money", re.compile(r"多少钱|花了多少|投入(了)?多少|补助多少|补贴多少|how much money", re.I)),
     (
         "change",
         re.compile(
@@ -42,6 +36,8 @@ _ASKED = [
             re.I,
         ),
     ),
+    # a word naming money is a topic: 药品价格指数下降了多少 asks a change (matched above)
+    ("money", re.compile(r"资金|费用|收费|价格|价钱|工资|cost|fee|price", re.I)),
     (
         "ratio",
         re.compile(
@@ -64,7 +60,7 @@ _ASKED_WORDING = re.compile(
 _MEASURE = re.compile(r"(?:多少|几)(个|家|所|座|支|项|处|条|张|户|对|名|位|人次|人|路|台|件|种|级|万)")
 _UNITS_FOR = {
     "date": {"年", "月", "日"},
-    "duration": {"小时", "分钟", "天", "年"},
+    "duration": {"小时", "分钟", "秒", "秒钟", "天", "年"},
     "money": {"元"},
     "change": {"%", "倍"},
     "ratio": {"%"},
@@ -119,6 +115,7 @@ class Question:
     several: bool = False  # asks about more than one thing: 社区网格和农村网格各有多少个
     places: tuple[str, ...] = ()  # places the question names (official full names), "" = none
     wants: int = 1  # how many figures it asks for: 占地面积和建筑面积分别是多少 -> 2
+    counted: tuple[str, ...] = ()  # the nouns after the measure word: 多少个[停车位], 几家[养老院]
 
 
 def strip_injection(text: str) -> str:
@@ -204,7 +201,26 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
         several=bool(_SEVERAL.search(text))
         or any(w in ("和", "与", "及", "以及", "同") and f == "c" for w, f in pseg.lcut(text)),
         wants=figures_wanted(text),
+        counted=counted_nouns(unplaced),
     )
+
+
+def counted_nouns(text: str) -> tuple[str, ...]:
+    """What a count question counts: the head of the noun phrase after its measure word, that is
+    its nouns after the last 的 (几家智能化的养老院 -> 养老院, 多少个停车位 -> 停车位). The answer's
+    figure must count that, not whatever else its sentence counts."""
+    m = _MEASURE.search(text)
+    if not m:
+        return ()
+    phrase: list[tuple[str, str]] = []
+    for word, flag in pseg.lcut(text[m.end() :]):
+        if not (flag.startswith(("n", "a", "b", "f")) or flag == "vn" or word == "的"):
+            break  # a verb, preposition or punctuation ends the noun phrase
+        phrase.append((word.lower(), flag))
+    if any(w == "的" for w, _ in phrase):
+        last = max(i for i, (w, _) in enumerate(phrase) if w == "的")
+        phrase = phrase[last + 1 :]
+    return tuple(w for w, flag in phrase if flag.startswith("n") and len(w) >= 2)
 
 
 # One question word per figure asked (多少/几...), except "A和B各/分别是多少": one word, two figures.
@@ -272,6 +288,7 @@ def merge(current: Question, previous: Question) -> Question:
         future=current.future,
         places=current.places or previous.places,
         wants=current.wants,
+        counted=current.counted,
     )
 
 

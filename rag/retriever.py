@@ -14,7 +14,7 @@ import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
+from pydantic import ConfigDict, PrivateAttr
 
 from rag.embedders import NamedEmbeddings
 from rag.store import LoadedIndex
@@ -22,6 +22,7 @@ from rag.tokens import tokenize
 from rag.types import Hit
 
 _EXACT_SUBSET = 20_000  # allowed chunks scored exactly when the dense index is approximate
+_BACKGROUND = 1024  # chunk vectors that stand for the whole index when judging how near is near
 
 
 class HybridRetriever(BaseRetriever):
@@ -36,6 +37,29 @@ class HybridRetriever(BaseRetriever):
     candidates: int = 20
     rrf_k: int = 60
     max_chars: int = 120  # the longest query embedded and matched: bounds one search's cost (Settings.max_search_chars)
+    _background: np.ndarray | None = PrivateAttr(default=None)
+
+    def closeness(self, text: str, position: int) -> float:
+        """How unusually near the chunk at `position` is to `text` in meaning: its cosine in
+        standard deviations above the mean cosine of an even sample of the index.
+
+        Cosines of one model crowd into a narrow band whose place depends on the text, so a raw
+        cosine or a rank (top 3 of a 20-chunk article is no sign) cannot say "near"; this can.
+        """
+        q = self.embedder.embed_question(text[: self.max_chars])
+        sims = self._background_vectors() @ q
+        spread = float(sims.std())
+        if spread == 0.0:
+            return 0.0
+        own = float(self.index.dense.reconstruct(position) @ q)
+        return (own - float(sims.mean())) / spread
+
+    def _background_vectors(self) -> np.ndarray:
+        if self._background is None:
+            n = self.index.dense.ntotal
+            ids = np.unique(np.linspace(0, n - 1, num=min(n, _BACKGROUND), dtype=np.int64))
+            self._background = np.stack([self.index.dense.reconstruct(int(i)) for i in ids])
+        return self._background
 
     def dense_scores(self, query: str, allowed: frozenset[int] | None = None) -> dict[int, float]:
         n = self.index.dense.ntotal if allowed is None else len(allowed)
@@ -96,6 +120,7 @@ class HybridRetriever(BaseRetriever):
         return [
             Hit(
                 chunk=self.index.chunks[i],
+                position=i,
                 score=fused[i],
                 dense_score=dense.get(i),
                 bm25_score=keyword.get(i),

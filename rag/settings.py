@@ -102,6 +102,12 @@ class Settings(BaseSettings):
     min_support: float = Field(0.5, ge=0.0, le=1.0)
     # ... and how much of what its figure counts the question must name (refuses 网格员 for 12名老人)
     min_head_coverage: float = Field(0.2, ge=0.0, le=1.0)
+    # A fact whose words cover at least min_literal_support of the question (but less than
+    # min_support) counts a question word it lacks as covered when its sentence is at least
+    # min_closeness standard deviations nearer to that word in meaning than the index's average
+    # sentence (colloquial wording). Chosen on the cities-dev split: 1.5 cost Zhengzhou refusals.
+    min_literal_support: float = Field(0.2, ge=0.0, le=1.0)
+    min_closeness: float = Field(2.0, ge=0.0)
 
     @model_validator(mode="after")
     def _feedback_db_in_data_dir(self) -> Settings:

@@ -94,6 +94,7 @@ class Hit:
     bm25_score: float | None = None
     dense_rank: int | None = None  # 1-based
     bm25_rank: int | None = None
+    position: int = -1  # the chunk's position in the index (its vector's id); -1 when not from an index
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,16 @@ def real_index_dir(tmp_path_factory, e5_embedder) -> Path:
     return index_dir
 
 
+@pytest.fixture(scope="session")
+def cities_pipeline():
+    """The e5 pipeline over the cities corpus, on the index the cities eval suites use (built once)."""
+    from evals.suites import SUITES
+    from rag.pipeline import Pipeline
+
+    suite = SUITES["cities-dev"]
+    return Pipeline.load(Settings(corpus_dir=suite.corpus_dir, index_dir=suite.index_dir), say=lambda _m: None)
+
+
 @pytest.fixture
 def index_copy(real_index_dir, tmp_path) -> Path:
     """A private copy of the real index, in its own parent folder (so leftovers can be listed)."""

@@ -88,6 +88,13 @@ def test_false_premise_gets_the_source_figure_not_agreement(pipeline):
     assert "不一致" in answer.text
 
 
+def test_a_figure_naming_the_subject_is_no_claim_to_correct(pipeline):
+    named = ask(pipeline, "郑州基础教育学校3657所这个数据是截至什么时候的？")
+    assert not named.refused and "不一致" not in named.text
+    claimed = ask(pipeline, "12345工单接入平台后签收时间缩短到了5秒钟，是真的吗？")
+    assert "不一致" in claimed.text and "5分钟" in claimed.text
+
+
 def test_follow_up_is_read_in_the_light_of_the_previous_question(pipeline):
     answer = ask(pipeline, "那农村网格呢？", ["郑州划分了多少个社区网格？"])
     assert "11381个农村网格" in answer.text

@@ -88,6 +88,18 @@ def test_a_quote_widens_within_its_sentence_to_the_figures_asked():
     assert widen_to_figures(fact, question, 1) == fact
 
 
+def test_a_quote_widens_to_the_next_item_of_a_list_of_figures():
+    from rag.facts import split_facts
+
+    paragraphs = parse("吉林民生\n\n建成102个综合嵌入式社区居家养老服务中心、261个社区老年食堂。\n", "j.txt")
+    chunk = chunk_paragraphs(paragraphs)[0]
+    first = next(f for f in split_facts(chunk, 1) if "102个" in f.text)
+    assert "261个" not in first.text  # the items are facts of their own
+    question = analyse("建成了多少个养老服务中心和多少个社区老年食堂？")
+    wide = widen_to_figures(first, question, 2)
+    assert "102个" in wide.text and "261个" in wide.text
+
+
 def test_a_list_items_number_is_not_one_of_its_figures():
     from rag.facts import answering_figures, split_facts
 

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from rag.chunker import chunk_paragraphs
 from rag.loader import load_corpus, parse
 from rag.places import gazetteer
 from rag.profile import derive, load_profile
-from rag.settings import Settings
 
 CITIES = Path(__file__).resolve().parents[1] / "evals" / "corpora" / "cities"
 
@@ -74,16 +71,6 @@ def test_the_zhengzhou_profile_is_data_in_the_corpus_folder():
     root = Path(__file__).resolve().parents[1] / "corpus"
     profile = load_profile(root, [])
     assert profile.home_place == "郑州市" and profile.topics and profile.words
-
-
-@pytest.fixture(scope="module")
-def cities_pipeline():
-    """The e5 pipeline over the cities corpus, on the index the cities eval suites use (built once)."""
-    from evals.suites import SUITES
-    from rag.pipeline import Pipeline
-
-    suite = SUITES["cities-dev"]
-    return Pipeline.load(Settings(corpus_dir=suite.corpus_dir, index_dir=suite.index_dir), say=lambda _m: None)
 
 
 def test_a_place_no_article_covers_is_refused_naming_the_covered_places(cities_pipeline):

@@ -1,0 +1,103 @@
+"""Deciding whether a sentence answers by what the question means, not only by its words:
+abbreviations, words said in other words, what a count counts, and a year that is no date."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.facts import ABBREVIATION_CREDIT, Fact, TermWeights, answering_figures, match_degree, support
+from rag.figures import extract_figures
+from rag.question import analyse, counted_nouns
+from rag.types import Chunk
+
+
+def _fact(text: str) -> Fact:
+    chunk = Chunk(id="c", text=text, source="s.txt", start=0, end=len(text), article="a", section="")
+    return Fact(chunk, text, 0, len(text), tuple(extract_figures(text)), "", 1)
+
+
+@pytest.mark.parametrize(
+    ("term", "text"),
+    [("医保", "医疗保险覆盖率保持在98%以上"), ("新就业", "城镇新增就业25.79万人"), ("长护险", "长期护理保险参保")],
+)
+def test_an_abbreviation_is_matched_by_its_full_form(term, text):
+    assert match_degree(term, (), text) == ABBREVIATION_CREDIT
+
+
+@pytest.mark.parametrize(
+    ("term", "text"),
+    [("医保", "医疗卫生服务体系更加完善，社会保障有力"), ("医保", "保险和医疗"), ("12345", "1234 5")],
+)
+def test_characters_far_apart_or_out_of_order_are_no_abbreviation(term, text):
+    assert match_degree(term, (), text) == 0.0
+
+
+def test_a_word_the_sentence_says_in_other_words_counts_as_covered():
+    fact = _fact("已推出青荷驿站房源1793套(间)")
+    question = analyse("青荷驿站推出了多少套房子？")
+    weights = TermWeights([fact.chunk, _fact("新建公园20个").chunk])
+    literal = support(question, weights, fact)
+    assert literal < 1.0  # 房子 is not in the sentence
+    assert support(question, weights, fact, means=lambda term: term == "房子") > literal
+    assert support(question, weights, fact, means=lambda term: False) == literal
+
+
+@pytest.mark.parametrize(
+    ("question", "counted"),
+    [
+        ("上海2023年要搞几家智能化的养老院？", ("养老院",)),
+        ("青荷驿站推出了多少个停车位？", ("停车位",)),
+        ("有多少所学校把教室的灯换亮了？", ("学校",)),
+        ("有多少家单位一起帮老百姓办事？", ("单位",)),
+        ("全市城镇新增就业多少人？", ()),
+        ("医保覆盖率是多少？", ()),
+    ],
+)
+def test_a_count_question_says_what_it_counts(question, counted):
+    assert counted_nouns(question) == counted
+
+
+def test_the_year_a_when_question_names_is_not_its_answer():
+    question = analyse("2024年居民医保最晚什么时候交？")
+    assert question.asked == "date"
+    fee = answering_figures(_fact("2024年度城乡居民基本医疗保险个人缴费标准为380元/人/年"), question)
+    assert "2024年" not in [f.text for f in fee]
+    deadline = answering_figures(_fact("2024年度居民医保集中缴费期截至2023年12月31日"), question)
+    assert [f.text for f in deadline] == ["2023年", "12月", "31日"]  # not the 2024年 the resident named
+
+
+# --- on the real e5 model and the cities index ---------------------------------
+
+
+def _position(pipeline, fragment: str) -> int:
+    return next(i for i, c in enumerate(pipeline.retriever.index.chunks) if fragment in c.text)
+
+
+def test_closeness_tells_a_paraphrase_from_an_unrelated_word(cities_pipeline):
+    retriever = cities_pipeline.retriever
+    housing = _position(cities_pipeline, "青荷驿站房源")
+    shade = _position(cities_pipeline, "路口等候区遮阳棚")
+    least = cities_pipeline.settings.min_closeness
+    assert retriever.closeness("房子", housing) >= least
+    assert retriever.closeness("充电桩", shade) < least
+    assert retriever.closeness("红绿灯", shade) < least  # a rank in a small article would have said yes
+
+
+def test_colloquial_counted_thing_is_answered_and_another_thing_is_refused(cities_pipeline):
+    said = cities_pipeline.ask("杭州2024年青荷驿站给年轻人推出了多少套房子？")
+    assert not said.refused and "1793套(间)" in said.text
+    other = cities_pipeline.ask("杭州2024年青荷驿站推出了多少个停车位？")
+    assert other.refused and other.reason == "other_subject" and "1793" not in other.text
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("全省药品价格指数下降了多少？", "change"),  # 价格 names the topic, 下降了多少 the kind
+        ("城乡居民医保个人缴费价格是多少？", "money"),
+        ("寄宿制学校一共投入了多少？", "money"),
+        ("养老服务补贴提高了多少？", "change"),
+    ],
+)
+def test_the_question_word_decides_the_kind_of_figure_before_a_topic_word(question, asked):
+    assert analyse(question).asked == asked
