@@ -7,7 +7,6 @@ fusion needs no score calibration between the two.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
 import faiss
@@ -24,9 +23,6 @@ from rag.types import Hit
 
 _EXACT_SUBSET = 20_000  # allowed chunks scored exactly when the dense index is approximate
 _BACKGROUND = 1024  # chunk vectors that stand for the whole index when judging how near is near
-# Keyword searches run here, beside the question's embedding and FAISS search (both release the
-# GIL): at 1M chunks BM25 takes about as long as the embedding (benchmarks/scale.py).
-_KEYWORD_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bm25")
 
 
 class HybridRetriever(BaseRetriever):
@@ -107,9 +103,8 @@ class HybridRetriever(BaseRetriever):
         """The top k chunks for query; with `allowed`, only among those chunk positions."""
         k = k or self.k
         query = query[: self.max_chars]  # a follow-up's query leads with its own words, then the earlier ones
-        keyword_search = _KEYWORD_POOL.submit(self.bm25_scores, query, allowed) if self.mode != "dense" else None
         dense = self.dense_scores(query, allowed) if self.mode in ("hybrid", "dense") else {}
-        keyword = keyword_search.result() if keyword_search is not None else {}
+        keyword = self.bm25_scores(query, allowed) if self.mode in ("hybrid", "bm25") else {}
         dense_rank = _ranks(dense)
         bm25_rank = _ranks(keyword)
         fused: dict[int, float] = {}
