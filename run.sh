@@ -33,11 +33,22 @@ setup_browser() {
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
   [ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
+  # The PostgreSQL feedback tests and the 2-replica test start Debian's PostgreSQL and nginx themselves
+  # (initdb + pg_ctl in a temporary folder; nginx with its own configuration): the packages only.
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+  command -v initdb >/dev/null 2>&1 || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
+      # policy-rc.d 101: install the packages without starting their system services
+      local policy=""
+      if [ ! -e /usr/sbin/policy-rc.d ]; then
+        policy=/usr/sbin/policy-rc.d
+        printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy"
+      fi
       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+      [ -z "$policy" ] || rm -f "$policy"
     else
-      echo "Browser and read-aloud tests need: sudo apt-get install ${missing[*]} (they are skipped without it)." >&2
+      echo "Browser, read-aloud, PostgreSQL and replica tests need: sudo apt-get install ${missing[*]} (they are skipped without it)." >&2
     fi
   fi
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from evals.records import Passage, Reply
+from rag.stores import store_name
 
 
 class System(Protocol):
@@ -65,6 +66,7 @@ class PipelineSystem:
             "chunk_sentences": s.chunk_sentences,
             "chunk_max_chars": s.chunk_max_chars,
             "index_dir": str(s.index_dir),
+            "store": store_name(s),  # faiss or milvus (rag/stores.py)
             "chunks": m.get("counts", {}).get("chunks"),
             "answerer": f"{answerer.__module__}.{answerer.__name__}",
             "queries": "as asked (follow-ups resolved)" if self.raw_queries else "the answerer's search text",

@@ -41,7 +41,7 @@ from rag.profile import Profile, derive
 from rag.question import Question, analyse, looks_like_followup, merge, split_parts, strip_injection, unit_fits
 from rag.retriever import HybridRetriever
 from rag.settings import Settings
-from rag.types import Answer, Citation, Hit, Reason
+from rag.types import Allowed, Answer, Citation, Hit, Reason
 
 log = logging.getLogger(__name__)
 _PROVINCE_WIDE = re.compile(r"全省|本省|省里|咱省")
@@ -240,7 +240,8 @@ class Answerer:
         if question.years:  # looked up, not scanned: a year-only question at 1M chunks stays cheap
             in_years = frozenset().union(*(self.year_ids.get(y, frozenset()) for y in question.years))
             ids = in_years if ids is None else ids & in_years
-        return ids
+        # the constraint travels with the positions: a store that filters by metadata (Milvus) uses it
+        return None if ids is None else Allowed(ids, places, question.years)
 
     def standalone(self, text: str, history: list[str]) -> Question:
         """The question as it stands alone, resolved against history when it leans on it."""

@@ -25,6 +25,10 @@ class IndexCorruptError(RagError):
     """The index files exist but cannot be read."""
 
 
+class StoreUnavailableError(RagError):
+    """The configured store (a Milvus server) cannot be reached or refused a request."""
+
+
 class ModelUnavailableError(RagError):
     """An embedding model cannot be loaded (not installed, or not available offline)."""
 

@@ -22,7 +22,8 @@ from rag.embedders import NamedEmbeddings, make_embedder
 from rag.errors import CorpusError, RagError
 from rag.loader import Corpus, read_corpus
 from rag.settings import Settings
-from rag.store import Manifest, build_index, read_manifest
+from rag.store import Manifest
+from rag.stores import make_store
 from rag.types import Chunk, Paragraph
 
 
@@ -77,10 +78,10 @@ class IngestReport:
         return out
 
 
-def _previous(index_dir: Path) -> tuple[dict[str, str], int]:
-    """The indexed documents' hashes and the chunk count of the index at index_dir, if readable."""
+def _previous(settings: Settings) -> tuple[dict[str, str], int]:
+    """The indexed documents' hashes and the chunk count of the configured store's index, if readable."""
     try:
-        manifest = read_manifest(index_dir)
+        manifest = make_store(settings).read_manifest(settings)
     except RagError:  # none, damaged or of another format: every document counts as added
         return {}, 0
     return dict(manifest["corpus"]["files"]), manifest["counts"]["chunks"]
@@ -99,15 +100,15 @@ def update(
     """
     config = chunker_config(settings)
     chunks, corpus = _chunks(paths, config)
-    old, previous_chunks = _previous(settings.index_dir)
+    old, previous_chunks = _previous(settings)
     embedder = embedder or make_embedder(settings.embedder, settings.num_threads)
     with tqdm(total=len(chunks), desc="Embedding", unit="chunk", disable=not show_progress, file=sys.stderr) as bar:
-        manifest = build_index(
+        manifest = make_store(settings).build(
             chunks,
             corpus.hashes,
             embedder,
             config,
-            settings.index_dir,
+            settings,
             progress=bar.update,
             skipped=corpus.skipped_hashes,
         )

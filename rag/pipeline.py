@@ -27,37 +27,40 @@ from rag.profile import Profile, load_profile
 from rag.ready import ready_topics
 from rag.retriever import HybridRetriever
 from rag.settings import Settings
-from rag.store import LoadedIndex, clean_leftovers, index_in_memory, is_stale, load_index, read_manifest
+from rag.store import index_in_memory, is_stale
+from rag.stores import Store, make_store
 from rag.types import Answer, Chunk
 
 log = logging.getLogger(__name__)
 
 
-def ensure_index(settings: Settings, embedder: NamedEmbeddings, say: Callable[[str], object] = print) -> LoadedIndex:
-    """Load the index, building it first when it is missing, stale, or built by another embedder.
+def ensure_index(settings: Settings, embedder: NamedEmbeddings, say: Callable[[str], object] = print) -> Store:
+    """Open the configured store (rag/stores.py), building it first when it is missing, stale, or
+    built by another embedder.
 
     A damaged index is rebuilt too: the corpus is the source of truth, the index only a cache.
     """
-    clean_leftovers(settings.index_dir)  # what killed builds left behind
+    backend = make_store(settings)
+    backend.clean(settings)  # what killed builds left behind
     hashes = file_hashes([settings.corpus_dir])  # bytes only: no text is extracted unless a build is needed
     reason = ""
     try:
-        manifest = read_manifest(settings.index_dir)
+        manifest = backend.read_manifest(settings)
         if is_stale(manifest, hashes, chunker_config(settings)):
             reason = "the corpus or chunker settings changed since it was built"
         else:
-            return load_index(settings.index_dir, embedder.name, embedder.dim)
+            return backend.open(settings, embedder)
     except IndexMissingError:
         reason = "there is none yet"
     except (IndexMismatchError, IndexCorruptError) as exc:
         reason = str(exc).split(". Rebuild")[0]
-    say(f"Building the index at {settings.index_dir} ({reason}) ...")
+    say(f"Building the index at {backend.location(settings)} ({reason}) ...")
     started = time.perf_counter()
     report = update([settings.corpus_dir], settings, embedder=embedder)
     for why in report.skipped.values():
         say(f"Skipped: {why}")
     say(f"Index built in {time.perf_counter() - started:.1f} s.")
-    return load_index(settings.index_dir, embedder.name, embedder.dim)
+    return backend.open(settings, embedder)
 
 
 class AnswerCache:
@@ -110,7 +113,7 @@ class CostlyLane:
 class Pipeline:
     settings: Settings
     embedder: NamedEmbeddings
-    index: LoadedIndex
+    index: Store
     retriever: HybridRetriever
     answerer: Answerer
     cache: AnswerCache = field(default_factory=lambda: AnswerCache(0))
@@ -149,7 +152,7 @@ class Pipeline:
         return cls.over(settings, embedder, index_in_memory(chunks, embedder, config, hashes))
 
     @classmethod
-    def over(cls, settings: Settings, embedder: NamedEmbeddings, index: LoadedIndex) -> Pipeline:
+    def over(cls, settings: Settings, embedder: NamedEmbeddings, index: Store) -> Pipeline:
         """Retriever and answerer wired over a loaded index."""
         retriever = HybridRetriever(
             index=index,

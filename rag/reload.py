@@ -14,23 +14,13 @@ in memory.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Callable
-from pathlib import Path
 
 from rag.errors import RagError
 from rag.pipeline import Pipeline
-from rag.store import MANIFEST, load_index
+from rag.stores import make_store
 from rag.types import Answer
-
-
-def manifest_stamp(index_dir: Path) -> str:
-    """The sha256 of the index's manifest ('' if there is none right now, e.g. mid-swap)."""
-    try:
-        return hashlib.sha256((Path(index_dir) / MANIFEST).read_bytes()).hexdigest()
-    except OSError:
-        return ""
 
 
 class LivePipeline:
@@ -40,7 +30,8 @@ class LivePipeline:
         self._current = pipeline
         self._say = say
         self._reloading = threading.Lock()  # one reload at a time
-        self._stamp = manifest_stamp(pipeline.settings.index_dir)
+        self._backend = make_store(pipeline.settings)
+        self._stamp = self._backend.stamp(pipeline.settings)
         self._stop = threading.Event()
         self.reloads = 0
 
@@ -59,16 +50,16 @@ class LivePipeline:
         """Swap in the index on disk if its manifest changed (or always, with force); True if swapped."""
         with self._reloading:
             old = self._current
-            stamp = manifest_stamp(old.settings.index_dir)
+            stamp = self._backend.stamp(old.settings)
             if not stamp or (stamp == self._stamp and not force):
                 return False
             try:
-                index = load_index(old.settings.index_dir, old.embedder.name, old.embedder.dim)
+                index = self._backend.open(old.settings, old.embedder)
                 new = Pipeline.over(old.settings, old.embedder, index)
             except RagError as exc:  # half-written, damaged, another embedder: keep serving the old one
                 self._say(f"Index reload skipped, the previous index keeps serving: {exc}")
                 return False
-            if manifest_stamp(old.settings.index_dir) != stamp:
+            if self._backend.stamp(old.settings) != stamp:
                 return False  # replaced again while loading: the next check takes the newer one
             self._current = new  # the swap: one reference assignment
             self._stamp = stamp

@@ -1,5 +1,8 @@
 """Hybrid retrieval: dense (FAISS) and keyword (BM25) candidates fused by reciprocal rank.
 
+Over the FAISS store the search runs here; a store that searches itself (Milvus, one
+hybrid_search call: rag/stores.py SelfSearching) is handed the query and the same settings.
+
 Keyword matching is very strong on figure questions in this corpus; dense vectors
 catch paraphrases (养老院 for 养老机构) and English questions. Reciprocal rank
 fusion needs no score calibration between the two.
@@ -18,6 +21,7 @@ from pydantic import ConfigDict, PrivateAttr
 
 from rag.embedders import NamedEmbeddings
 from rag.store import LoadedIndex
+from rag.stores import SearchPlan, SelfSearching, Store
 from rag.tokens import tokenize
 from rag.types import Hit
 
@@ -26,11 +30,11 @@ _BACKGROUND = 1024  # chunk vectors that stand for the whole index when judging 
 
 
 class HybridRetriever(BaseRetriever):
-    """A LangChain retriever over a LoadedIndex; `search` returns typed Hits."""
+    """A LangChain retriever over a store (rag/stores.py); `search` returns typed Hits."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    index: LoadedIndex
+    index: Store  # a LoadedIndex (FAISS + bm25s, searched here) or a SelfSearching store
     embedder: NamedEmbeddings
     mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
     k: int = 4
@@ -51,45 +55,59 @@ class HybridRetriever(BaseRetriever):
         spread = float(sims.std())
         if spread == 0.0:
             return 0.0
-        own = float(self.index.dense.reconstruct(position) @ q)
+        own = float(self._vectors([position])[0] @ q)
         return (own - float(sims.mean())) / spread
 
     def _background_vectors(self) -> np.ndarray:
         if self._background is None:
-            n = self.index.dense.ntotal
+            n = len(self.index.chunks)
             ids = np.unique(np.linspace(0, n - 1, num=min(n, _BACKGROUND), dtype=np.int64))
-            self._background = np.stack([self.index.dense.reconstruct(int(i)) for i in ids])
+            self._background = self._vectors([int(i) for i in ids])
         return self._background
 
+    def _vectors(self, positions: list[int]) -> np.ndarray:
+        """The stored vectors of the chunks at these positions, from whichever store holds them."""
+        if isinstance(self.index, SelfSearching):
+            return self.index.vectors(positions)
+        return np.stack([self.faiss.dense.reconstruct(i) for i in positions])
+
+    @property
+    def faiss(self) -> LoadedIndex:
+        if not isinstance(self.index, LoadedIndex):
+            raise TypeError(f"{type(self.index).__name__} searches itself: call search()")
+        return self.index
+
     def dense_scores(self, query: str, allowed: frozenset[int] | None = None) -> dict[int, float]:
-        n = self.index.dense.ntotal if allowed is None else len(allowed)
+        index = self.faiss
+        n = index.dense.ntotal if allowed is None else len(allowed)
         if n == 0:
             return {}
         q = self.embedder.embed_question(query)[None, :]
         if allowed is None:
-            scores, ids = self.index.dense.search(q, min(self.candidates, n))
-        elif not isinstance(self.index.dense, faiss.IndexFlat) and len(allowed) <= _EXACT_SUBSET:
+            scores, ids = index.dense.search(q, min(self.candidates, n))
+        elif not isinstance(index.dense, faiss.IndexFlat) and len(allowed) <= _EXACT_SUBSET:
             # an approximate index misses much of a small allowed set: score those vectors exactly
             ids = np.fromiter(sorted(allowed), dtype=np.int64)
-            sims = self.index.dense.reconstruct_batch(ids) @ q[0]
+            sims = index.dense.reconstruct_batch(ids) @ q[0]
             top = np.argsort(-sims)[: self.candidates]
             return {int(ids[i]): float(sims[i]) for i in top}
         else:  # the place and year constraints are applied inside the search, not after it
             selector = faiss.IDSelectorBatch(np.fromiter(allowed, dtype=np.int64))
             # HNSW takes only its own parameter type (absent from faiss's type stubs)
-            hnsw = hasattr(self.index.dense, "hnsw")
+            hnsw = hasattr(index.dense, "hnsw")
             params = faiss.SearchParametersHNSW() if hnsw else faiss.SearchParameters()  # type: ignore[attr-defined]
             params.sel = selector  # the selector must outlive the search: it is a local here
-            scores, ids = self.index.dense.search(q, min(self.candidates, n), params=params)
+            scores, ids = index.dense.search(q, min(self.candidates, n), params=params)
         # FAISS pads with -1 when k exceeds the corpus
         return {int(i): float(s) for s, i in zip(scores[0], ids[0], strict=False) if i >= 0}
 
     def bm25_scores(self, query: str, allowed: frozenset[int] | None = None) -> dict[int, float]:
-        vocab = self.index.bm25.vocab_dict
+        index = self.faiss
+        vocab = index.bm25.vocab_dict
         tokens = [t for t in tokenize(query) if t in vocab]
         if not tokens:
             return {}
-        scores = self.index.bm25.get_scores(tokens)
+        scores = index.bm25.get_scores(tokens)
         if allowed is not None:
             mask = np.zeros(len(scores), dtype=bool)
             mask[list(allowed)] = True
@@ -103,6 +121,9 @@ class HybridRetriever(BaseRetriever):
         """The top k chunks for query; with `allowed`, only among those chunk positions."""
         k = k or self.k
         query = query[: self.max_chars]  # a follow-up's query leads with its own words, then the earlier ones
+        if isinstance(self.index, SelfSearching):
+            plan = SearchPlan(k, self.mode, self.candidates, self.rrf_k)
+            return self.index.hybrid_search(query, self.embedder, plan, allowed)
         dense = self.dense_scores(query, allowed) if self.mode in ("hybrid", "dense") else {}
         keyword = self.bm25_scores(query, allowed) if self.mode in ("hybrid", "bm25") else {}
         dense_rank = _ranks(dense)

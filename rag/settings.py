@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     index_dir: Path = Path("index") / "default"
     data_dir: Path = Path("data")
 
+    # The knowledge-base store (rag/stores.py): "faiss" (FAISS + bm25s files in index_dir) or "milvus";
+    # empty: milvus when milvus_uri is set, else faiss. milvus_uri: a path ending in .db runs Milvus Lite
+    # in the process, http://host:19530 a Milvus server; milvus_collection defaults to one per index_dir name.
+    store: str = ""
+    milvus_uri: str = ""
+    milvus_collection: str = ""
+
     # Embedder, by its name in rag.embedders.EMBEDDERS: "e5" (bundled multilingual-e5-small, default),
     # "use" (bundled USE v3), "hash" (character n-grams, no model: tests and smoke runs), or
     # "st:<name or local path>" for any sentence-transformers model;
@@ -64,6 +71,9 @@ class Settings(BaseSettings):
     kiosk_idle_seconds: int = 90  # idle time before the warning
     kiosk_warning_seconds: int = 30  # WCAG 2.2.1: at least 20 s to extend
     feedback_db: Path = Path("data") / FEEDBACK_DB_NAME  # default: data_dir / feedback.sqlite3
+    # Feedback in a database server that every replica shares, instead of the SQLite file:
+    # a SQLAlchemy URL such as postgresql+psycopg://minsheng@db-host/minsheng (rag/feedback.py)
+    feedback_url: str = ""
     max_question_chars: int = 500
     # A running app reloads the index when its manifest changes (checked this often; 0 = never) or on SIGHUP
     reload_seconds: float = Field(2.0, ge=0.0)

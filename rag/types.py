@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -82,6 +83,19 @@ class Chunk:
     def retrieval_text(self) -> str:
         """What the embedder and BM25 see: the heading gives a lone sentence its topic."""
         return f"{self.heading}：{self.text}" if self.heading else self.text
+
+
+class Allowed(frozenset[int]):
+    """The chunk positions that may answer a question, with the constraint that chose them: a store
+    that filters by metadata (Milvus) sends the places and years as a filter expression instead."""
+
+    places: tuple[str, ...]
+    years: tuple[int, ...]
+
+    def __new__(cls, ids: Iterable[int], places: Iterable[str] = (), years: Iterable[int] = ()) -> Allowed:
+        self = super().__new__(cls, ids)
+        self.places, self.years = tuple(places), tuple(years)
+        return self
 
 
 @dataclass(frozen=True)
