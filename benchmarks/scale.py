@@ -19,6 +19,8 @@ For each size it builds the real index (rag.store.build_index: FAISS by size, BM
 tokens, chunks.jsonl, manifest) into a temporary folder, then, in a fresh process, loads it and
 the whole pipeline as the app would and prints: build time, bytes on disk, serving RSS,
 retrieval and answer p50/p95, and recall@10 of the chosen FAISS index against exact search.
+A kept index (--keep) can be served again alone (--serve DIR/nNNN/index, e.g. on quieter cores), and
+benchmarks/scale_parts.py breaks its memory and search time down by part.
 """
 
 from __future__ import annotations
@@ -251,7 +253,7 @@ def main() -> int:
     )
     parser.add_argument("--queries", type=int, default=100, help="questions timed per size")
     parser.add_argument("--keep", type=Path, help="build into this folder and keep the indexes")
-    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)  # the child process
+    parser.add_argument("--serve", type=Path, help="only serve and time this kept index folder (prints JSON)")
     args = parser.parse_args()
     if args.serve:
         print(json.dumps(serve(args.serve, args.queries)))

@@ -415,8 +415,7 @@ def load_index(index_dir: Path, embedder_name: str, embedder_dim: int | None = N
         )
     verify_files(index_dir, manifest)
     try:
-        with open(index_dir / CHUNKS, encoding="utf-8") as f:
-            chunks = [chunk_from_json(line) for line in f if line.strip()]
+        chunks = _read_chunks(index_dir / CHUNKS)
         dense = faiss.read_index(str(index_dir / DENSE))
         if "ef_search" in manifest["dense"] and hasattr(dense, "hnsw"):
             dense.hnsw.efSearch = manifest["dense"]["ef_search"]
@@ -433,11 +432,27 @@ def load_index(index_dir: Path, embedder_name: str, embedder_dim: int | None = N
     return LoadedIndex(index_dir, manifest, chunks, dense, bm25)
 
 
-def chunk_from_json(line: str) -> Chunk:
+def chunk_from_json(line: str, shared: dict[Any, Any] | None = None) -> Chunk:
+    """A Chunk from its chunks.jsonl line; with `shared`, equal field values (a source, heading,
+    place or date repeated by many chunks) become one object kept in that dict."""
     data = json.loads(line)
     for key in ("places", "years"):  # JSON has lists; a frozen Chunk keeps tuples
         data[key] = tuple(data.get(key) or ())
+    if shared is not None:
+        for key in _SHARED_FIELDS & data.keys():
+            data[key] = shared.setdefault(data[key], data[key])
     return Chunk(**data)
+
+
+# Fields that many chunks repeat. Read one by one, a million chunks held ~1.1 KB each, most of it
+# copies of the same source, heading and place strings (benchmarks/scale.py); shared, ~0.45 KB.
+_SHARED_FIELDS = {"source", "start", "end", "article", "section", "places", "years", "date", "publisher", "url"}
+
+
+def _read_chunks(path: Path) -> list[Chunk]:
+    shared: dict[Any, Any] = {}
+    with open(path, encoding="utf-8") as f:
+        return [chunk_from_json(line, shared) for line in f if line.strip()]
 
 
 def is_stale(manifest: Manifest, corpus_hashes: dict[str, str], chunker: ChunkerConfig) -> bool:
