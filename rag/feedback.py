@@ -42,6 +42,7 @@ from sqlalchemy import (
     insert,
     inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -77,10 +78,15 @@ def _v1_feedback_table(db: Connection) -> None:
 
 # The schema's history, oldest first: version n is MIGRATIONS[n - 1]. Append; never edit a step.
 MIGRATIONS = (_v1_feedback_table,)
+_MIGRATION_LOCK = 0x6D696E73  # any constant the other users of the database do not use ("mins")
 
 
 def migrate(db: Connection) -> int:
     """Apply the migrations this database lacks (in its transaction); returns its version."""
+    if db.dialect.name == "postgresql":
+        # replicas start together: without a lock two of them create the same tables at once and
+        # one fails (CREATE TABLE IF NOT EXISTS is not safe against a concurrent create)
+        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
     SCHEMA_VERSION.create(db, checkfirst=True)
     done = db.execute(select(SCHEMA_VERSION.c.version)).scalars().all()
     current = max(done, default=0)

@@ -113,3 +113,33 @@ def test_two_replicas_writing_at_once_lose_no_acknowledged_rating(postgres_url, 
     assert len(acknowledged) == 100 and len(set(acknowledged)) == 100
     assert set(acknowledged) <= stored
     assert replicas[1].version() == 1  # the second replica's start applied no migration again
+
+
+@pytest.mark.slow
+def test_replicas_starting_together_on_a_new_database_all_open_it(postgres_url, tmp_path):
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as db:
+        db.execute(text("CREATE DATABASE fresh_start"))
+    admin.dispose()
+    url = make_url(postgres_url).set(database="fresh_start").render_as_string(hide_password=False)
+    start = threading.Barrier(4)
+    opened: list[int] = []
+    failed: list[BaseException] = []
+
+    def open_store() -> None:
+        start.wait()
+        try:
+            opened.append(FeedbackStore(tmp_path / "x", url=url).version())
+        except BaseException as exc:  # the race this guards against raised from inside the migration
+            failed.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failed, failed
+    assert opened == [1, 1, 1, 1]
