@@ -34,7 +34,7 @@ from rag.facts import (
 )
 from rag.figures import same_value, unsupported_figures
 from rag.lexicon import GENERIC, Lexicon
-from rag.places import gazetteer
+from rag.places import bare_name, gazetteer
 from rag.privacy import find_personal_data
 from rag.profile import Profile, derive
 from rag.question import Question, analyse, looks_like_followup, merge, split_parts, strip_injection, unit_fits
@@ -244,7 +244,7 @@ class Answerer:
 
     def _resolve(self, text: str, previous: Question | None, searched: dict[str, list[Hit]]) -> Question:
         """One turn read alone, or in the light of the (already resolved) turn before it."""
-        current = self.weights.ground(analyse(text, lexicon=self.lexicon))
+        current = self._covered_county(self.weights.ground(analyse(text, lexicon=self.lexicon)))
         if previous is None:
             return current
         if not current.places and previous.places:  # the conversation's place holds until another is named
@@ -257,6 +257,19 @@ class Answerer:
         merged = self.weights.ground(merge(current, previous))
         together = self.decide(merged, self.search(merged, searched))
         return merged if together.reason == "answered" else current
+
+    def _covered_county(self, question: Question) -> Question:
+        """A county an article is about, named without its suffix (衡东 for 衡东县). The national
+        table gives counties no short form, since most would be everyday words somewhere; a
+        county these articles cover is a place residents name, so there it is one."""
+        if question.places:
+            return question
+        for name in self.profile.covered_places:
+            place = gazetteer().get(name)
+            bare = bare_name(name) if place is not None and place.level == "county" else ""
+            if bare and bare in question.text:
+                return replace(question, places=(name,))
+        return question
 
     def standalone_question(self, text: str, history: list[str]) -> str:
         """The follow-up-resolved question as text (used by the evals for retrieval)."""

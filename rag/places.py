@@ -117,6 +117,12 @@ def _rank(place: Place) -> int:
     return {"province": 0, "city": 1, "county": 2}[place.level]
 
 
+def bare_name(name: str) -> str:
+    """The name without its administrative suffix (衡东县 -> 衡东), "" when that leaves too little."""
+    bare = _SUFFIXES.sub("", name)
+    return bare if len(bare) >= 2 and bare != name else ""
+
+
 def short_form(name: str, level: Level) -> str:
     short = _SUFFIXES.sub("", name)
     if level == "county" or len(short) < 2 or short == name:

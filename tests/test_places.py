@@ -139,3 +139,10 @@ def test_a_folder_without_a_profile_gets_ready_questions_it_can_answer(cities_pi
             assert topic.name in question  # each names its place: residents of several places share it
             answer = cities_pipeline.ask(question)
             assert not answer.refused and answer.citations, question
+
+
+def test_a_covered_county_is_found_without_its_suffix(cities_pipeline):
+    # the national table gives counties no short form; 衡东县 has an article here, so 衡东 names it
+    question = cities_pipeline.answerer.standalone("衡东12345热线一季度接了多少电话？", [])
+    assert question.places == ("衡东县",)
+    assert cities_pipeline.answerer.standalone("东区有多少个助餐点？", []).places == ()
