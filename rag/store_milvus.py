@@ -198,7 +198,7 @@ def _quote(value: str) -> str:
 
 
 def _tags(values: Iterable[object]) -> str:
-    """|郑州市|河南省|: a chunk's places or years as one string a LIKE filter matches whole."""
+    """|某市|某省|: a chunk's places or years as one string a LIKE filter matches whole."""
     return "|" + "".join(f"{v}|" for v in values)
 
 
