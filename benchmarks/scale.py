@@ -164,6 +164,12 @@ def build(n: int, folder: Path, chunks, base, places, years) -> dict:
     return {"chunks": n, "build_s": round(seconds, 1), "disk_mb": round(size / 1e6, 1), "dense": manifest["dense"]}
 
 
+def _build_in(n: int, folder: Path, chunks, base, places, years) -> tuple[Path, dict]:
+    """The index goes to folder/index, its vectors beside it (serve reads both)."""
+    index = folder / "index"
+    return index, build(n, index, chunks, base, places, years)
+
+
 def serve(folder: Path, n_queries: int) -> dict:
     """In a fresh process: load the index and the pipeline as the app does; time and measure."""
     import faiss
@@ -188,21 +194,7 @@ def serve(folder: Path, n_queries: int) -> dict:
 
     rng = np.random.default_rng(1)
     picks = rng.choice(len(questions), size=min(n_queries, len(questions)), replace=False)
-    retrieval: list[float] = []
-    answer: list[float] = []
-    reasons: dict[str, int] = {}
-    for j in picks:
-        # a place and year the generated corpus has (a small one covers only some of them)
-        _, place, year = variant(int(rng.integers(index.dense.ntotal)), len(chunks))
-        asked = questions[j].replace("郑州", PLACES[place])  # the eval set is about one city
-        question = f"{YEARS[year]}年" + (asked if PLACES[place] in asked else PLACES[place] + asked)
-        t = time.perf_counter()
-        pipeline.retriever.search(question)
-        retrieval.append((time.perf_counter() - t) * 1000)
-        t = time.perf_counter()
-        reply = pipeline.ask(question)
-        answer.append((time.perf_counter() - t) * 1000)
-        reasons[reply.reason] = reasons.get(reply.reason, 0) + 1
+    timed = time_questions(pipeline, questions, picks, rng, index.dense.ntotal, len(chunks))
 
     # recall@10 of the chosen FAISS index against exact search, on the same vectors
     vectors = np.load(folder.parent / "vectors.npy")
@@ -224,14 +216,87 @@ def serve(folder: Path, n_queries: int) -> dict:
     return {
         "load_s": round(load_s, 1),
         "rss_mb": round(rss_mb),
+        **timed,
+        "recall_at_10": round(recall, 4),
+        "dense_search_p50_ms": dense_ms,
+    }
+
+
+def time_questions(pipeline, questions: list[str], picks, rng, n_chunks: int, n_base: int) -> dict:
+    """Retrieval and answer p50/p95 over the picked eval questions, each moved to a place and year
+    the generated corpus has (a small one covers only some of them), and the answers' reasons."""
+    retrieval: list[float] = []
+    answer: list[float] = []
+    reasons: dict[str, int] = {}
+    for j in picks:
+        _, place, year = variant(int(rng.integers(n_chunks)), n_base)
+        asked = questions[j].replace("郑州", PLACES[place])  # the eval set is about one city
+        question = f"{YEARS[year]}年" + (asked if PLACES[place] in asked else PLACES[place] + asked)
+        t = time.perf_counter()
+        pipeline.retriever.search(question)
+        retrieval.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        reply = pipeline.ask(question)
+        answer.append((time.perf_counter() - t) * 1000)
+        reasons[reply.reason] = reasons.get(reply.reason, 0) + 1
+    return {
         "retrieval_p50_ms": round(statistics.median(retrieval), 1),
         "retrieval_p95_ms": round(_pct(retrieval, 95), 1),
         "answer_p50_ms": round(statistics.median(answer), 1),
         "answer_p95_ms": round(_pct(answer, 95), 1),
-        "recall_at_10": round(recall, 4),
         "reasons": reasons,
-        "dense_search_p50_ms": dense_ms,
     }
+
+
+def run_sizes(args, script: str, build_one, root: Path) -> list[dict]:
+    """Build each size with build_one(n, folder, ...) -> (folder to serve, row), time it in a fresh
+    child process (`script --serve FOLDER`), and print each row as it lands."""
+    questions = [json.loads(line)["question"] for line in (ROOT / "evals" / "questions.jsonl").open(encoding="utf-8")]
+    chunks = base_chunks()
+    base, places, years, _ = cached_vectors(chunks, questions)
+    limit = len(chunks) * len(PLACES) * len(YEARS)
+    print(
+        f"{len(chunks)} real base sentences x {len(PLACES)} places x {len(YEARS)} years: up to {limit:,} unique chunks"
+    )
+    print(f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
+    rows = []
+    try:
+        for n in (int(s) for s in args.sizes.split(",")):
+            served, row = build_one(n, root / f"n{n}", chunks, base, places, years)
+            child = subprocess.run(
+                [sys.executable, script, "--serve", str(served), "--queries", str(args.queries)],
+                capture_output=True,
+                text=True,
+            )
+            if child.returncode:
+                raise SystemExit(f"serving {n} chunks failed:\n{child.stderr[-3000:]}")
+            row.update(json.loads(child.stdout.strip().splitlines()[-1]))
+            row["load_avg"] = round(os.getloadavg()[0], 2)
+            rows.append(row)
+            print(json.dumps(row, ensure_ascii=False), flush=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    return rows
+
+
+def print_table(rows: list[dict], store: str, dense_column=None) -> None:
+    """The rows as the README's markdown table; dense_column(row) adds a dense-search column."""
+    extra = " dense p50 ms |" if dense_column else ""
+    print()
+    print(
+        f"| chunks | {store} | build s | disk MB | load s | RSS MB | retrieval p50/p95 ms | answer p50/p95 ms |{extra}"
+        " recall@10 | load avg |"
+    )
+    print("|---" * (10 + bool(dense_column)) + "|")
+    for r in rows:
+        dense = r["dense"]["type"] + (f" M{r['dense']['M']} ef{r['dense']['ef_search']}" if "M" in r["dense"] else "")
+        cell = f" {dense_column(r)} |" if dense_column else ""
+        print(
+            f"| {r['chunks']:,} | {dense} | {r['build_s']} | {r['disk_mb']} | {r['load_s']} | {r['rss_mb']} | "
+            f"{r['retrieval_p50_ms']} / {r['retrieval_p95_ms']} | {r['answer_p50_ms']} / {r['answer_p95_ms']} |{cell} "
+            f"{r['recall_at_10']} | {r['load_avg']} |"
+        )
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -259,45 +324,8 @@ def main() -> int:
         print(json.dumps(serve(args.serve, args.queries)))
         return 0
 
-    questions = [json.loads(line)["question"] for line in (ROOT / "evals" / "questions.jsonl").open(encoding="utf-8")]
-    chunks = base_chunks()
-    base, places, years, _ = cached_vectors(chunks, questions)
-    limit = len(chunks) * len(PLACES) * len(YEARS)
-    print(
-        f"{len(chunks)} real base sentences x {len(PLACES)} places x {len(YEARS)} years: up to {limit:,} unique chunks"
-    )
-    print(f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
     root = args.keep or Path(tempfile.mkdtemp(prefix="scale-"))
-    rows = []
-    try:
-        for n in (int(s) for s in args.sizes.split(",")):
-            folder = root / f"n{n}" / "index"
-            row = build(n, folder, chunks, base, places, years)
-            child = subprocess.run(
-                [sys.executable, __file__, "--serve", str(folder), "--queries", str(args.queries)],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            row.update(json.loads(child.stdout.strip().splitlines()[-1]))
-            row["load_avg"] = round(os.getloadavg()[0], 2)
-            rows.append(row)
-            print(json.dumps(row, ensure_ascii=False), flush=True)
-    finally:
-        if not args.keep:
-            shutil.rmtree(root, ignore_errors=True)
-    print()
-    print(
-        "| chunks | FAISS | build s | disk MB | load s | RSS MB | retrieval p50/p95 ms | answer p50/p95 ms | recall@10 | load avg |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        dense = r["dense"]["type"] + (f" M{r['dense']['M']} ef{r['dense']['ef_search']}" if "M" in r["dense"] else "")
-        print(
-            f"| {r['chunks']:,} | {dense} | {r['build_s']} | {r['disk_mb']} | {r['load_s']} | {r['rss_mb']} | "
-            f"{r['retrieval_p50_ms']} / {r['retrieval_p95_ms']} | {r['answer_p50_ms']} / {r['answer_p95_ms']} | "
-            f"{r['recall_at_10']} | {r['load_avg']} |"
-        )
+    print_table(run_sizes(args, __file__, _build_in, root), "FAISS")
     return 0
 
 

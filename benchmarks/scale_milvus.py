@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,15 +27,15 @@ from scale import (
     E5_NAME,
     PLACES,
     ROOT,
-    YEARS,
     Precomputed,
     _normalise,
-    _pct,
     _rss_mb,
     base_chunks,
     cached_vectors,
     generate,
-    variant,
+    print_table,
+    run_sizes,
+    time_questions,
 )
 
 
@@ -64,6 +61,11 @@ def build(n: int, folder: Path, chunks, base, places, years) -> dict:
     return {"chunks": n, "build_s": round(seconds, 1), "disk_mb": round(size / 1e6, 1), "dense": manifest["dense"]}
 
 
+def _build_in(n: int, folder: Path, chunks, base, places, years) -> tuple[Path, dict]:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder, build(n, folder, chunks, base, places, years)
+
+
 def serve(folder: Path, n_queries: int) -> dict:
     """In a fresh process: open the collection and the pipeline as the app does; time and measure."""
     import faiss
@@ -86,20 +88,7 @@ def serve(folder: Path, n_queries: int) -> dict:
 
     rng = np.random.default_rng(1)
     picks = rng.choice(len(questions), size=min(n_queries, len(questions)), replace=False)
-    retrieval: list[float] = []
-    answer: list[float] = []
-    reasons: dict[str, int] = {}
-    for j in picks:
-        _, place, year = variant(int(rng.integers(len(store.chunks))), len(chunks))
-        asked = questions[j].replace("郑州", PLACES[place])
-        question = f"{YEARS[year]}年" + (asked if PLACES[place] in asked else PLACES[place] + asked)
-        t = time.perf_counter()
-        pipeline.retriever.search(question)
-        retrieval.append((time.perf_counter() - t) * 1000)
-        t = time.perf_counter()
-        reply = pipeline.ask(question)
-        answer.append((time.perf_counter() - t) * 1000)
-        reasons[reply.reason] = reasons.get(reply.reason, 0) + 1
+    timed = time_questions(pipeline, questions, picks, rng, len(store.chunks), len(chunks))
 
     # recall@10 of Milvus's dense search against exact search, on the same vectors
     vectors = np.load(folder / "vectors.npy")
@@ -124,12 +113,8 @@ def serve(folder: Path, n_queries: int) -> dict:
     return {
         "load_s": round(load_s, 1),
         "rss_mb": round(rss_mb),
-        "retrieval_p50_ms": round(statistics.median(retrieval), 1),
-        "retrieval_p95_ms": round(_pct(retrieval, 95), 1),
-        "answer_p50_ms": round(statistics.median(answer), 1),
-        "answer_p95_ms": round(_pct(answer, 95), 1),
+        **timed,
         "recall_at_10": round(float(np.mean(recalls)), 4),
-        "reasons": reasons,
         "dense_search_p50_ms": round(statistics.median(dense_ms), 2),
     }
 
@@ -145,44 +130,9 @@ def main() -> int:
         print(json.dumps(serve(args.serve, args.queries)))
         return 0
 
-    questions = [json.loads(line)["question"] for line in (ROOT / "evals" / "questions.jsonl").open(encoding="utf-8")]
-    chunks = base_chunks()
-    base, places, years, _ = cached_vectors(chunks, questions)
-    print(f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
     root = args.keep or Path(tempfile.mkdtemp(prefix="scale-milvus-"))
-    rows = []
-    try:
-        for n in (int(s) for s in args.sizes.split(",")):
-            folder = root / f"n{n}"
-            folder.mkdir(parents=True, exist_ok=True)
-            row = build(n, folder, chunks, base, places, years)
-            print(json.dumps(row, ensure_ascii=False), flush=True)
-            child = subprocess.run(
-                [sys.executable, __file__, "--serve", str(folder), "--queries", str(args.queries)],
-                capture_output=True,
-                text=True,
-            )
-            if child.returncode:
-                raise SystemExit(f"serving {n} chunks failed:\n{child.stderr[-3000:]}")
-            row.update(json.loads(child.stdout.strip().splitlines()[-1]))
-            row["load_avg"] = round(os.getloadavg()[0], 2)
-            rows.append(row)
-            print(json.dumps(row, ensure_ascii=False), flush=True)
-    finally:
-        if not args.keep:
-            shutil.rmtree(root, ignore_errors=True)
-    print()
-    print(
-        "| chunks | Milvus dense | build s | disk MB | load s | RSS MB | retrieval p50/p95 ms | answer p50/p95 ms | dense p50 ms | recall@10 | load avg |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        dense = r["dense"]["type"] + (f" M{r['dense']['M']} ef{r['dense']['ef_search']}" if "M" in r["dense"] else "")
-        print(
-            f"| {r['chunks']:,} | {dense} | {r['build_s']} | {r['disk_mb']} | {r['load_s']} | {r['rss_mb']} | "
-            f"{r['retrieval_p50_ms']} / {r['retrieval_p95_ms']} | {r['answer_p50_ms']} / {r['answer_p95_ms']} | "
-            f"{r['dense_search_p50_ms']} | {r['recall_at_10']} | {r['load_avg']} |"
-        )
+    rows = run_sizes(args, __file__, _build_in, root)
+    print_table(rows, "Milvus dense", dense_column=lambda r: r["dense_search_p50_ms"])
     return 0
 
 
