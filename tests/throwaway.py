@@ -1,6 +1,6 @@
-"""Throwaway servers for tests: a PostgreSQL from Debian's package in a temporary folder
-(initdb + pg_ctl), and a free port. Each returns None with the reason when it cannot run,
-so a test skips saying why instead of failing on a machine without the package.
+"""A throwaway PostgreSQL for tests, from Debian's package in a temporary folder (initdb +
+pg_ctl). It yields None with the reason when it cannot run, so a test skips saying why instead of
+failing on a machine without the package. free_port is conftest's, passed on for the same tests.
 """
 
 from __future__ import annotations
@@ -9,18 +9,15 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from conftest import free_port
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+__all__ = ["free_port", "postgres"]
 
 
 def postgres_bin() -> Path | None:
