@@ -370,23 +370,7 @@ class Answerer:
             chunk = fact.chunk
             if chunk.id not in markers:
                 markers[chunk.id] = len(markers) + 1
-                citations.append(
-                    Citation(
-                        marker=markers[chunk.id],
-                        chunk_id=chunk.id,
-                        text=chunk.text,
-                        source=chunk.source,
-                        article=chunk.article,
-                        section=chunk.section,
-                        start=chunk.start,
-                        end=chunk.end,
-                        places=chunk.places,
-                        years=chunk.years,
-                        date=chunk.date,
-                        publisher=chunk.publisher,
-                        url=chunk.url,
-                    )
-                )
+                citations.append(Citation.of(chunk, markers[chunk.id]))
             body = fact.text
             if fact.context and fact.context not in body and not any(fact.context in p for p in parts):
                 body = f"{fact.context}，{body}"

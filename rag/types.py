@@ -130,6 +130,26 @@ class Citation:
     publisher: str = ""
     url: str = ""
 
+    @classmethod
+    def of(cls, chunk: Chunk, marker: int, figures: tuple[str, ...] = ()) -> Citation:
+        """The citation [marker] of a chunk, with what a source card shows of its article."""
+        return cls(
+            marker=marker,
+            chunk_id=chunk.id,
+            text=chunk.text,
+            source=chunk.source,
+            article=chunk.article,
+            section=chunk.section,
+            start=chunk.start,
+            end=chunk.end,
+            figures=figures,
+            places=chunk.places,
+            years=chunk.years,
+            date=chunk.date,
+            publisher=chunk.publisher,
+            url=chunk.url,
+        )
+
 
 @dataclass(frozen=True)
 class Answer:

@@ -146,25 +146,6 @@ def _pairs(text: str) -> set[str]:
     return {chars[i : i + 2] for i in range(len(chars) - 1)}
 
 
-def citation(chunk: Chunk, marker: int, figures: tuple[str, ...] = ()) -> Citation:
-    return Citation(
-        marker=marker,
-        chunk_id=chunk.id,
-        text=chunk.text,
-        source=chunk.source,
-        article=chunk.article,
-        section=chunk.section,
-        start=chunk.start,
-        end=chunk.end,
-        figures=figures,
-        places=chunk.places,
-        years=chunk.years,
-        date=chunk.date,
-        publisher=chunk.publisher,
-        url=chunk.url,
-    )
-
-
 def verify(
     reply: Reply,
     question: Question,
@@ -224,7 +205,7 @@ def _cited_answer(text: str, used: list[tuple[Figure, Passage, Figure]], cited: 
         sentences.append("".join(f"[{n}]" for n in markers.values()))  # figures the sentence split lost
     by_passage = {p.number: p for p in cited}
     citations = tuple(
-        citation(
+        Citation.of(
             by_passage[number].chunk, marker, tuple(dict.fromkeys(g.text for _, p, g in used if p.number == number))
         )
         for number, marker in markers.items()
