@@ -21,6 +21,7 @@ import argparse
 import hashlib
 import json
 import os
+import shlex
 import statistics
 import subprocess
 import sys
@@ -135,9 +136,13 @@ class ReaderSystem(PipelineSystem):
         return Reply(a.text, a.refused, tuple(Passage.of(c) for c in a.citations), a.latency_ms, a.reason)
 
 
-def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    command = [
+def server_command(args: argparse.Namespace, port: int) -> list[str]:
+    """llama.cpp's own server (--llama-server) or llama-cpp-python's (--llama-python) on the GGUF."""
+    if args.llama_server:
+        # one slot: questions come one at a time, and a slot keeps the previous prompt to reuse its prefix
+        where = ["--host", "127.0.0.1", "--port", str(port), "-c", "4096", "-t", str(args.threads), "-np", "1"]
+        return [args.llama_server, "-m", str(args.model), *where, "--alias", "qwen2.5", *shlex.split(args.server_args)]
+    return [
         args.llama_python,
         "-m",
         "llama_cpp.server",
@@ -156,6 +161,11 @@ def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
         "--model_alias",
         "qwen2.5",
     ]
+
+
+def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    command = server_command(args, port)
     log = open(args.server_log, "w")  # noqa: SIM115  # held open for the server's lifetime
     # threads that sleep while waiting for each other: on cores shared with other jobs, spinning ones
     # wait for a thread that is not running (measured: several times slower per token)
@@ -196,11 +206,7 @@ def run_suite(name: str, args: argparse.Namespace, base_url: str, cache: ReplyCa
             "llm_base_url": base_url,
             "llm_timeout": args.timeout,
             "llm_response_format": args.response_format,
-            **{
-                k: v
-                for k, v in (("llm_min_head_coverage", args.min_head), ("llm_min_support", args.min_support))
-                if v is not None
-            },
+            **{k: v for k, v in (("llm_min_support", args.min_support),) if v is not None},
         }
     )
     reader = LLMReader(llm)
@@ -282,25 +288,36 @@ def main() -> int:
     parser.add_argument(
         "--llama-python", default="/tmp/llamavenv/bin/python", help="a Python with llama-cpp-python[server]"
     )
+    parser.add_argument(
+        "--llama-server", help="llama.cpp's own llama-server binary, instead of llama-cpp-python's server"
+    )
+    parser.add_argument(
+        "--server-args", default="", help="more llama-server options, e.g. speculative decoding (one string)"
+    )
     parser.add_argument("--base-url", help="an OpenAI-compatible server already running (skips starting one)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=60.0, help="reader timeout (s) for the measurement")
-    parser.add_argument("--response-format", default="json_object", choices=("json_object", "json_schema"))
+    parser.add_argument(
+        "--response-format",
+        choices=("json_object", "json_schema"),
+        help="default: json_schema for --llama-server, else json_object (llama-cpp-python's server)",
+    )
     parser.add_argument("--cache", type=Path, help="folder of model replies by request (reused across runs)")
     parser.add_argument(
         "--cached-only", action="store_true", help="with --cache: send nothing, score the recorded replies"
     )
     parser.add_argument("--limit", type=int, help="the first N questions of each suite")
-    parser.add_argument("--min-head", type=float, help="llm_min_head_coverage for this run")
     parser.add_argument("--min-support", type=float, help="llm_min_support for this run")
     parser.add_argument("--out", type=Path, help="write every question's two answers and outcome here (JSON)")
     parser.add_argument("--server-log", default="/tmp/llama-server.log")
     args = parser.parse_args()
+    if args.response_format is None:
+        args.response_format = "json_schema" if args.llama_server else "json_object"
 
     server = None
     base_url = args.base_url or ("http://127.0.0.1:9/v1" if args.cached_only else "")  # nothing is sent then
     if not base_url:
-        if not args.model.exists() or not Path(args.llama_python).exists():
+        if not args.model.exists() or not Path(args.llama_server or args.llama_python).exists():
             print(GET_THE_MODEL)
             return 0
         server, base_url = start_server(args)

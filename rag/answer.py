@@ -27,7 +27,7 @@ from rag.facts import (
     extend_with_next_clause,
     extend_with_previous_clause,
     head_coverage,
-    match_degree,
+    names_counted,
     support,
     uncovered_terms,
     widen_to_figures,
@@ -310,12 +310,9 @@ class Answerer:
         return lambda term: self.retriever.closeness(term, position) >= least
 
     def _names_counted(self, question: Question, fact: Fact, hits: list[Hit]) -> bool:
-        """Whether the fact's sentence names what the question counts (多少个停车位 is not
-        answered by 1793套房源), in its words, an official synonym or other words of the same meaning."""
-        text = f"{fact.context} {fact.chunk.retrieval_text()}".lower()
-        missing = [w for w in question.counted if match_degree(w, question.alternatives.get(w, ()), text) == 0.0]
-        means = self._says_in_other_words(fact, hits) if missing else None
-        return not missing or (means is not None and all(means(w) for w in missing))
+        """Whether the fact's sentence names what the question counts (rag.facts.names_counted)."""
+        text = f"{fact.context} {fact.chunk.retrieval_text()}"
+        return names_counted(question, text, self._says_in_other_words(fact, hits))
 
     def _choose(self, question: Question, candidates: list[ScoredFact]) -> tuple[Fact, float, float]:
         """Of the best-scored facts, the one to quote, with its support and head coverage.

@@ -205,17 +205,34 @@ def _abbreviates(term: str, text: str) -> bool:
     return False
 
 
+def _short_form(term: str) -> str:
+    """The usual abbreviation of a compound of two-character words: the first character of each
+    (公共厕所 -> 公厕, 医疗保险 -> 医保); "" for other terms. Most 4- and 6-character official terms
+    are such compounds, which jieba keeps whole, so the split is by position."""
+    if len(term) not in (4, 6) or not all("\u4e00" <= ch <= "\u9fff" for ch in term):
+        return ""
+    return term[::2]
+
+
 ABBREVIATION_CREDIT = 0.8  # an abbreviation names the thing, but 2-character ones can match by chance
 
 
 def match_degree(term: str, alternatives: tuple[str, ...], text: str) -> float:
     """1 when text names the term (or an official synonym), ABBREVIATION_CREDIT when it holds
-    the term's full form, else 0."""
+    the term's full form or its short form (公厕 for 公共厕所), else 0."""
     if covered(term, alternatives, text):
         return 1.0
-    if any(_abbreviates(t, text) for t in (term, *alternatives)):
+    if any(_abbreviates(t, text) or ((short := _short_form(t)) and short in text) for t in (term, *alternatives)):
         return ABBREVIATION_CREDIT
     return 0.0
+
+
+def names_counted(question: Question, text: str, means: Callable[[str], bool] | None = None) -> bool:
+    """Whether `text` names what the question counts (多少个停车位 is not answered by 1793套房源):
+    in its words, an official synonym, or, by `means(word)`, other words of the same meaning."""
+    lowered = text.lower()
+    missing = [w for w in question.counted if match_degree(w, question.alternatives.get(w, ()), lowered) == 0.0]
+    return not missing or (means is not None and all(means(w) for w in missing))
 
 
 def support(question: Question, weights: TermWeights, fact: Fact, means: Callable[[str], bool] | None = None) -> float:

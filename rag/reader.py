@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from rag.errors import BackendUnavailableError, SettingsError
 from rag.instructions import looks_like_instruction
 from rag.settings import Settings
-from rag.types import Answer, Chunk, Hit
+from rag.types import Answer, Hit
 from rag.verify import Bounds, Passage, Reply, Verdict, verify
 
 if TYPE_CHECKING:
@@ -88,27 +88,29 @@ _PROMPT_FILES = ("system.txt", "user.txt", "schema.json")
 
 def numbered(hits: list[Hit], limit: int) -> list[Passage]:
     """The first `limit` distinct sentences, numbered from 1 in retrieval order."""
-    chunks: list[Chunk] = []
+    kept: dict[str, Hit] = {}
     for hit in hits:
         # a sentence speaking to the assistant (a poisoned file) is never shown to the model
-        if hit.chunk.id not in {c.id for c in chunks} and not looks_like_instruction(hit.chunk.text):
-            chunks.append(hit.chunk)
-    return [Passage(n, c) for n, c in enumerate(chunks[:limit], start=1)]
+        if hit.chunk.id not in kept and not looks_like_instruction(hit.chunk.text):
+            kept[hit.chunk.id] = hit
+    return [Passage(n, h.chunk, h.position) for n, h in enumerate(list(kept.values())[:limit], start=1)]
 
 
 def render_passages(passages: list[Passage]) -> str:
-    """Passages grouped by article: its title, place and date once, then its numbered sentences."""
+    """Passages grouped by article and section: its title, place and date once, its section once,
+    then its numbered sentences (every repeated word costs prompt time on a small CPU)."""
     lines: list[str] = []
-    article = None
+    article = section = None
     for p in passages:
         c = p.chunk
-        key = (c.source, c.article)
-        if key != article:
-            article = key
+        if (c.source, c.article) != article:
+            article, section = (c.source, c.article), None
             about = "，".join(x for x in ("、".join(c.places[:2]), c.date) if x)
             lines.append(f"《{c.article}》" + (f"（{about}）" if about else ""))
-        section = f"{c.section}：" if c.section and c.section != c.article else ""
-        lines.append(f"[{p.number}] {section}{c.text}")
+        if c.section and c.section != c.article and c.section != section:
+            section = c.section
+            lines.append(f"{c.section}：")
+        lines.append(f"[{p.number}] {c.text}")
     return "\n".join(lines)
 
 
@@ -241,7 +243,11 @@ class LLMReader:
             resolved,
             passages,
             places=places,
-            bounds=Bounds(answerer.weights, self.settings.llm_min_head_coverage, self.settings.llm_min_support),
+            bounds=Bounds(
+                answerer.weights,
+                self.settings.llm_min_support,
+                lambda position, word: answerer.retriever.closeness(word, position) >= self.settings.min_closeness,
+            ),
             hotline=answerer.profile.hotline,
         )
         if not verdict.ok:

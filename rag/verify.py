@@ -10,8 +10,9 @@ checks, in order (the first that fails is the verdict's reason):
   figure is found here, in code: a small model's own passage numbers are often one off.
 - no_figure: the question asks for a figure and the answer states none (a date does not answer
   "how many").
-- wrong_measure: no figure of the answer counts what was asked: its unit (rag.question.unit_fits)
-  and, for a count, the thing it counts (rag.facts.head_coverage): 16个地级市 for 三甲医院.
+- wrong_measure: no figure of the answer counts what was asked: its unit (rag.question.unit_fits),
+  for a count the thing it counts (rag.facts.names_counted: 16个地级市 for 三甲医院), and its clause
+  says enough of what the question asks in words some article uses (_in_articles_words).
 - wrong_place / wrong_year: a passage the answer rests on is of another place or year.
 - uncited: an answer without a figure that cites no passage it was given.
 - unsupported_wording: an answer without a figure whose words are mostly not in its passages.
@@ -23,14 +24,16 @@ with the markers of the passages its figures come from.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import partial
 
 from rag.constants import HOTLINE
 from rag.facts import (
     TermWeights,
     extend_with_next_clause,
     extend_with_previous_clause,
-    head_coverage,
+    names_counted,
     split_facts,
     support,
 )
@@ -51,6 +54,7 @@ class Passage:
 
     number: int
     chunk: Chunk
+    position: int = -1  # the chunk's position in the index, for meaning checks; -1: unknown
 
 
 @dataclass(frozen=True)
@@ -105,26 +109,43 @@ class Bounds:
     """How much of the question a count's clause must speak of (rag/facts.py's measures)."""
 
     weights: TermWeights
-    min_head_coverage: float  # of the words naming what the figure counts, the share the question names
-    min_support: float  # or: of the question's words, the share its clause (or, less, its sentence) holds
+    min_support: float  # of the question's words, the share its clause (or, less, its sentence) says
+    # whether the chunk at an index position says a word in other words (HybridRetriever.closeness)
+    means: Callable[[int, str], bool] | None = None
+
+    def says(self, passage: Passage) -> Callable[[str], bool] | None:
+        """Whether the passage says a word in other words; None when that cannot be asked."""
+        if self.means is None or passage.position < 0:
+            return None
+        return partial(self.means, passage.position)
 
 
 def _counts_what_was_asked(question: Question, passage: Passage, g: Figure, bounds: Bounds) -> bool:
-    """The figure's unit fits the question, and for a count, its clause speaks of what was asked:
-    it names the counted thing as the question does, or holds enough of the question's words
-    (a paraphrase shares few words with the figure's own: 吃饭的地方 for 助餐点)."""
+    """The figure's unit fits the question, and its clause speaks of what was asked: it says enough
+    of the question, in its words or in other words of the same meaning (吃饭的地方 for 助餐点), and
+    for a count it names the counted thing (4708名民声接听员 does not answer 新增就业多少人)."""
     if unit_fits(question, g.unit) is False:
         return False
-    if question.asked != "count":
-        return True
+    means = bounds.says(passage)
     for fact in split_facts(passage.chunk):
         if any(h.text == g.text for h in fact.figures):
             quoted = extend_with_next_clause(extend_with_previous_clause(fact, question))
+            if question.asked == "count" and not names_counted(question, f"{quoted.context} {quoted.text}", means):
+                return False
             return (
-                head_coverage(question, bounds.weights, quoted) >= bounds.min_head_coverage
-                or support(question, bounds.weights, quoted) >= bounds.min_support
+                support(_in_articles_words(question, bounds.weights), bounds.weights, quoted, means)
+                >= bounds.min_support
             )
     return False  # a sentence split_facts will not quote (it speaks to the assistant)
+
+
+def _in_articles_words(question: Question, weights: TermWeights) -> Question:
+    """The question with only the words some article uses. A word no article uses (红绿灯, 城里, 娃)
+    is a resident's own wording, which the reader is there to understand and no passage can hold;
+    a word the articles do use (公积金, 认知障碍) is how a passage on that subject would say it, so
+    the clause the answer rests on must say it too, in those words or in others of the same meaning."""
+    known = {t: m for t, m in question.terms.items() if weights.df(t, question.alternatives.get(t, ())) > 0}
+    return replace(question, terms=known)
 
 
 def _of_place_and_year(chunk: Chunk, places: tuple[str, ...], years: tuple[int, ...]) -> str:

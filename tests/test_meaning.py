@@ -25,6 +25,13 @@ def test_an_abbreviation_is_matched_by_its_full_form(term, text):
 
 
 @pytest.mark.parametrize(
+    ("term", "text"), [("公共厕所", "完成200座环卫公厕适老化改造"), ("医疗保险", "医保覆盖率保持在98%以上")]
+)
+def test_a_full_name_is_matched_by_its_short_form(term, text):
+    assert match_degree(term, (), text) == ABBREVIATION_CREDIT
+
+
+@pytest.mark.parametrize(
     ("term", "text"),
     [("医保", "医疗卫生服务体系更加完善，社会保障有力"), ("医保", "保险和医疗"), ("12345", "1234 5")],
 )

@@ -309,7 +309,20 @@ def chunk(text: str, places=("苏州市",), years=(2023,), source="a.txt") -> Ch
 
 @pytest.fixture(scope="module")
 def weights() -> TermWeights:
-    return TermWeights([chunk("苏州全市受理有效服务诉求1484.36万件"), chunk("全省16个地级市实现全覆盖")])
+    """Term weights over a small corpus that holds the passages these tests give the reader."""
+    corpus = [
+        "苏州全市受理有效服务诉求1484.36万件",
+        "全省16个地级市实现全覆盖",
+        "群众满意率为70%，及时处办率99%",
+        "全市近4.8万低保对象按时足额领取保障金",
+        "及时处办率99.41%",
+        "累计办结率98.36%",
+        "苏州推行网格化治理，实现城乡全覆盖",
+        "城镇新增就业12.5万人",
+        "全省4708名民声接听员",
+        "住房公积金提取业务网上办理",
+    ]
+    return TermWeights([chunk(text) for text in corpus])
 
 
 def check(answer: str, passages: list[Chunk], question: str, weights, cited=(1,), places=("苏州市",)):
@@ -319,7 +332,7 @@ def check(answer: str, passages: list[Chunk], question: str, weights, cited=(1,)
         analyse(question),
         numbered,
         places=places,
-        bounds=Bounds(weights, 0.2, 0.2),
+        bounds=Bounds(weights, Settings().llm_min_support),
     )
 
 
@@ -371,10 +384,26 @@ def test_a_date_does_not_answer_how_many(weights):
     assert check("2023年受理了诉求。", passages, "苏州受理了多少件诉求？", weights).reason == "no_figure"
 
 
+@pytest.mark.parametrize(
+    ("answer", "passage", "question"),
+    [
+        # the clause counts another thing: none of the question's words is in it
+        ("城镇新增就业4708名。", "全省4708名民声接听员", "城镇新增就业多少人？"),
+        # the clause counts a total, and the question asks about a part an article names (公积金)
+        ("公积金提取诉求1484.36万件。", "苏州全市受理有效服务诉求1484.36万件", "苏州12345里公积金提取的诉求有多少件？"),
+    ],
+)
+def test_a_figure_of_another_subject_is_rejected(weights, answer, passage, question):
+    assert check(answer, [chunk(passage)], question, weights).reason == "wrong_measure"
+
+
 def test_citations_are_numbered_in_order_of_use(weights):
     passages = [chunk("及时处办率99.41%"), chunk("累计办结率98.36%"), chunk("全市受理有效服务诉求1484.36万件")]
     verdict = check(
-        "及时处办率99.41%，累计办结率98.36%。受理1484.36万件。", passages, "苏州12345各项比率是多少？", weights
+        "及时处办率99.41%，累计办结率98.36%。受理1484.36万件。",
+        passages,
+        "苏州12345的及时处办率和办结率是多少？",
+        weights,
     )
     assert verdict.ok
     assert verdict.text == "及时处办率99.41%，累计办结率98.36%[1][2]。受理1484.36万件[3]。"
