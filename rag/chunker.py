@@ -23,11 +23,18 @@ _SENTENCE = re.compile(r"[^。！？!?；;]*(?:[。！？!?；;]+[”’」』�
 _COMMA = re.compile(r"(?<!\d)[，,](?!\d)|(?<=\D)[，,]")
 
 
+# The version of the rules that cut articles into chunks and give them their metadata (headings,
+# places, years). Bump it when they change: an index built under other rules is stale, and is
+# rebuilt at the next start, reusing the vectors of every unchanged text.
+CHUNK_RULES = 2
+
+
 class ChunkerDict(TypedDict):
     """A ChunkerConfig as the index manifest records it."""
 
     sentences_per_chunk: int
     max_chars: int
+    rules: int
 
 
 @dataclass(frozen=True)
@@ -36,7 +43,7 @@ class ChunkerConfig:
     max_chars: int = 200
 
     def as_dict(self) -> ChunkerDict:
-        return {"sentences_per_chunk": self.sentences_per_chunk, "max_chars": self.max_chars}
+        return {"sentences_per_chunk": self.sentences_per_chunk, "max_chars": self.max_chars, "rules": CHUNK_RULES}
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -118,13 +125,17 @@ def chunk_paragraphs(paragraphs: list[Paragraph], config: ChunkerConfig = Chunke
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\s*年)")
 _PROVINCE_WIDE = re.compile(r"全省|省内|省级")
 _LAST_YEAR = re.compile(r"去年|上年|上一年|过去一年")
+# A year named as the base of a comparison (与2024年第四季度相比, 比2023年增长, 较2022年): the
+# sentence's figures are of another year, and the base year's own figures are not stated.
+_BASE_YEAR = re.compile(r"(?:与|同|较|比|相比|对比)\s*((?:19|20)\d{2})(?=\s*年)")
 
 
 def sentence_years(text: str, section: str, period: tuple[int, ...], article_year: int | None) -> tuple[int, ...]:
-    """The years a sentence speaks of: its own (2024年), else its heading's, else the
-    period its article reports on, else the article's date read through 今年/去年."""
+    """The years a sentence speaks of: its own (2024年, not a comparison's base year), else its
+    heading's, else the period its article reports on, else the article's date read through 今年/去年."""
     for scope in (text, section):
-        if found := tuple(dict.fromkeys(int(y) for y in _YEAR.findall(scope))):
+        bases = {int(y) for y in _BASE_YEAR.findall(scope)}
+        if found := tuple(dict.fromkeys(y for y in map(int, _YEAR.findall(scope)) if y not in bases)):
             return found
     if period:
         return period

@@ -139,6 +139,13 @@ def _counts_what_was_asked(question: Question, passage: Passage, g: Figure, boun
     return False  # a sentence split_facts will not quote (it speaks to the assistant)
 
 
+def _may_answer(question: Question, g: Figure) -> bool:
+    """A date answers only a date question, and not the year the question names (2024年…什么时候交)."""
+    if question.asked != "date":
+        return not is_date(g)
+    return not (g.unit == "年" and int(g.value) in question.years)
+
+
 def _in_articles_words(question: Question, weights: TermWeights) -> Question:
     """The question with only the words some article uses. A word no article uses (红绿灯, 城里, 娃)
     is a resident's own wording, which the reader is there to understand and no passage can hold;
@@ -190,7 +197,7 @@ def verify(
             return Verdict.failed("unsupported_figure", fig.text)
         used.append((fig, *source))
     asks_figure = question.asked not in ("", "procedure")
-    answering = [(p, g) for _, p, g in used if question.asked == "date" or not is_date(g)]
+    answering = [(p, g) for _, p, g in used if _may_answer(question, g)]
     if asks_figure and not answering:
         return Verdict.failed("no_figure", text)
     if asks_figure and not any(_counts_what_was_asked(question, p, g, bounds) for p, g in answering):

@@ -13,7 +13,7 @@ import sys
 import pytest
 from conftest import CORPUS_DIR, ROOT
 
-from rag.chunker import ChunkerConfig, chunk_id, chunk_paragraphs, split_sentences
+from rag.chunker import ChunkerConfig, chunk_id, chunk_paragraphs, sentence_years, split_sentences
 from rag.figures import extract_figures
 from rag.loader import load_corpus, parse
 
@@ -172,3 +172,16 @@ def test_a_sentence_repeated_in_one_file_is_indexed_once():
     text = "标题\n\n全市93家养老机构。其他内容。\n\n全市93家养老机构。\n"
     chunks = chunk_paragraphs(parse(text, "dup.txt"))
     assert [c.text for c in chunks] == ["全市93家养老机构。", "其他内容。"]
+
+
+@pytest.mark.parametrize(
+    ("text", "years"),
+    [
+        ("与2024年第四季度数据相比,2025年第一季度,我县诉求环比减少12.35%", (2025,)),
+        ("全市新增养老床位3000张，比2023年增长10%", (2024,)),  # the article's year: 2023 is only the base
+        ("2023年城镇新增就业12.5万人，较2022年多1万人", (2023,)),
+        ("2024年全市新增养老床位3000张", (2024,)),
+    ],
+)
+def test_a_comparisons_base_year_is_not_the_sentences_year(text, years):
+    assert sentence_years(text, "", (), 2024) == years

