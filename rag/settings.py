@@ -69,14 +69,14 @@ class Settings(BaseSettings):
     # How the schema is asked for: "json_schema" (OpenAI, vLLM, llama.cpp's llama-server) or
     # "json_object" ({"type": "json_object", "schema": ...}: llama-cpp-python's server)
     llm_response_format: Literal["json_schema", "json_object"] = "json_schema"
-    llm_passages: int = Field(4, ge=1, le=20)  # retrieved sentences the reader reads (each costs prompt time)
+    llm_passages: int = Field(3, ge=1, le=20)  # retrieved sentences the reader reads (each costs prompt time)
     # Which questions the reader reads: "unanswered" (what the rules refused, or answered with fewer figures
     # than asked; their checked answer stands, at no model cost) or "all" (every answer in the model's words)
     llm_reads: Literal["unanswered", "all"] = "unanswered"
     # A figure the reader states must speak of what was asked (rag/verify.py): its clause says at least this
     # share of the question's words that some article uses, in those words or others of the same meaning.
     # Calibrated on the cities-dev split with benchmarks/llm_reader.py.
-    llm_min_support: float = Field(0.5, ge=0.0, le=1.0)
+    llm_min_support: float = Field(0.6, ge=0.0, le=1.0)
 
     # App
     host: str = "127.0.0.1"
