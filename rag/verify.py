@@ -200,7 +200,10 @@ def verify(
     answering = [(p, g) for _, p, g in used if _may_answer(question, g)]
     if asks_figure and not answering:
         return Verdict.failed("no_figure", text)
-    if asks_figure and not any(_counts_what_was_asked(question, p, g, bounds) for p, g in answering):
+    # one figure asked: every figure stated must count it (公立医院 is not answered by a list of
+    # 区域医疗中心2个、重点专科5个…); several asked: at least one must (each counts its own part)
+    enough = all if question.wants == 1 else any
+    if asks_figure and not enough(_counts_what_was_asked(question, p, g, bounds) for p, g in answering):
         return Verdict.failed("wrong_measure", "、".join(g.text for _, g in answering))
     cited = [p for _, p, _ in used]
     if not used:  # no figure: the model's own citations, if they name passages it was given
