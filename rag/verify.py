@@ -132,10 +132,9 @@ def _counts_what_was_asked(question: Question, passage: Passage, g: Figure, boun
             quoted = extend_with_next_clause(extend_with_previous_clause(fact, question))
             if question.asked == "count" and not names_counted(question, f"{quoted.context} {quoted.text}", means):
                 return False
-            return (
-                support(_in_articles_words(question, bounds.weights), bounds.weights, quoted, means)
-                >= bounds.min_support
-            )
+            # a question asking n figures spreads its words over n clauses: each says its share of them
+            least = bounds.min_support / max(question.wants, 1)
+            return support(_in_articles_words(question, bounds.weights), bounds.weights, quoted, means) >= least
     return False  # a sentence split_facts will not quote (it speaks to the assistant)
 
 

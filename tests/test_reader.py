@@ -402,7 +402,7 @@ def test_citations_are_numbered_in_order_of_use(weights):
     verdict = check(
         "及时处办率99.41%，累计办结率98.36%。受理1484.36万件。",
         passages,
-        "苏州12345的及时处办率和办结率是多少？",
+        "苏州12345的及时处办率、办结率和受理诉求分别是多少？",
         weights,
     )
     assert verdict.ok
@@ -492,3 +492,11 @@ def test_a_configured_reader_without_its_extra_says_how_to_install_it(monkeypatc
     monkeypatch.setitem(sys.modules, "langchain_openai", None)  # as in an install without the llm extra
     with pytest.raises(BackendUnavailableError, match=r'pip install "minsheng\[llm\]"'):
         make_reader(Settings(llm_base_url="http://127.0.0.1:9/v1"))
+
+
+def test_a_one_figure_question_is_not_answered_with_a_list_of_other_counts(weights):
+    """Every figure stated for a one-figure question must count what was asked: 公立医院 is named in
+    the setting of the list, but 2个 and 5个 count 区域医疗中心 and 重点专科."""
+    passage = chunk("苏州投入资金用于公立医院建设，获批建设区域医疗中心2个、重点专科5个")
+    verdict = check("苏州有公立医院建设，区域医疗中心2个、重点专科5个。", [passage], "苏州有多少家公立医院？", weights)
+    assert verdict.reason == "wrong_measure"
