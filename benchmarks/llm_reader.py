@@ -211,7 +211,7 @@ def run_suite(name: str, args: argparse.Namespace, base_url: str, cache: ReplyCa
             "llm_base_url": base_url,
             "llm_timeout": args.timeout,
             "llm_response_format": args.response_format,
-            **{k: v for k, v in (("llm_min_support", args.min_support),) if v is not None},
+            **({"llm_min_support": args.min_support} if args.min_support is not None else {}),
         }
     )
     reader = LLMReader(llm)

@@ -304,8 +304,11 @@ class Answerer:
         for 房源 and 灯 for 照明, which no list of one article's words foresees. Costs one query
         embedding per word, so it is asked only of a fact that already names part of the question."""
         position = next((h.position for h in hits if h.chunk.id == fact.chunk.id and h.position >= 0), None)
-        if position is None:
-            return None
+        return None if position is None else self.means_at(position)
+
+    def means_at(self, position: int) -> Callable[[str], bool]:
+        """Whether the chunk at this index position says a word in other words: it is at least
+        min_closeness standard deviations nearer the word than the index's average chunk."""
         least = self.settings.min_closeness
         return lambda term: self.retriever.closeness(term, position) >= least
 

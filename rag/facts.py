@@ -338,11 +338,15 @@ def answering_figures(fact: Fact, question: Question) -> tuple[Figure, ...]:
         if any(same_value(f, g, strict_qualifier=True) and f.unit == g.unit for g in fact.figures)
     ]
     figures = [f for f in fact.figures if not any(same_value(f, n) and f.unit == n.unit for n in named)]
+    return tuple(f for f in figures if may_answer(question, f) and not _item_number(fact, f))
+
+
+def may_answer(question: Question, fig: Figure) -> bool:
+    """A date answers only a date question, and not the year the question names: 2024年度 repeats
+    the resident's year (2024年…什么时候交), it does not say when."""
     if question.asked != "date":
-        figures = [f for f in figures if not is_date(f)]
-    else:  # 2024年度 repeats the year the resident named (2024年…什么时候交): it does not say when
-        figures = [f for f in figures if not (f.unit == "年" and int(f.value) in question.years)]
-    return tuple(f for f in figures if not _item_number(fact, f))
+        return not is_date(fig)
+    return not (fig.unit == "年" and int(fig.value) in question.years)
 
 
 def _item_number(fact: Fact, fig: Figure) -> bool:

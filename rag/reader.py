@@ -243,11 +243,7 @@ class LLMReader:
             resolved,
             passages,
             places=places,
-            bounds=Bounds(
-                answerer.weights,
-                self.settings.llm_min_support,
-                lambda position, word: answerer.retriever.closeness(word, position) >= self.settings.min_closeness,
-            ),
+            bounds=Bounds(answerer.weights, self.settings.llm_min_support, answerer.means_at),
             hotline=answerer.profile.hotline,
         )
         if not verdict.ok:

@@ -26,18 +26,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import partial
 
 from rag.constants import HOTLINE
 from rag.facts import (
     TermWeights,
     extend_with_next_clause,
     extend_with_previous_clause,
+    may_answer,
     names_counted,
     split_facts,
     support,
 )
-from rag.figures import Figure, extract_figures, is_date, same_value, unsupported_figures
+from rag.figures import Figure, extract_figures, same_value, unsupported_figures
 from rag.question import Question, unit_fits
 from rag.types import Chunk, Citation
 
@@ -106,18 +106,18 @@ def _source_of(
 
 @dataclass(frozen=True)
 class Bounds:
-    """How much of the question a count's clause must speak of (rag/facts.py's measures)."""
+    """How much of the question a figure's clause must speak of (rag/facts.py's measures)."""
 
     weights: TermWeights
     min_support: float  # of the question's words, the share its clause (or, less, its sentence) says
-    # whether the chunk at an index position says a word in other words (HybridRetriever.closeness)
-    means: Callable[[int, str], bool] | None = None
+    # index position -> whether that chunk says a word in other words (Answerer.means_at)
+    means: Callable[[int], Callable[[str], bool]] | None = None
 
     def says(self, passage: Passage) -> Callable[[str], bool] | None:
         """Whether the passage says a word in other words; None when that cannot be asked."""
         if self.means is None or passage.position < 0:
             return None
-        return partial(self.means, passage.position)
+        return self.means(passage.position)
 
 
 def _counts_what_was_asked(question: Question, passage: Passage, g: Figure, bounds: Bounds) -> bool:
@@ -136,13 +136,6 @@ def _counts_what_was_asked(question: Question, passage: Passage, g: Figure, boun
             least = bounds.min_support / max(question.wants, 1)
             return support(_in_articles_words(question, bounds.weights), bounds.weights, quoted, means) >= least
     return False  # a sentence split_facts will not quote (it speaks to the assistant)
-
-
-def _may_answer(question: Question, g: Figure) -> bool:
-    """A date answers only a date question, and not the year the question names (2024年…什么时候交)."""
-    if question.asked != "date":
-        return not is_date(g)
-    return not (g.unit == "年" and int(g.value) in question.years)
 
 
 def _in_articles_words(question: Question, weights: TermWeights) -> Question:
@@ -196,7 +189,7 @@ def verify(
             return Verdict.failed("unsupported_figure", fig.text)
         used.append((fig, *source))
     asks_figure = question.asked not in ("", "procedure")
-    answering = [(p, g) for _, p, g in used if _may_answer(question, g)]
+    answering = [(p, g) for _, p, g in used if may_answer(question, g)]
     if asks_figure and not answering:
         return Verdict.failed("no_figure", text)
     # one figure asked: every figure stated must count it (公立医院 is not answered by a list of
