@@ -7,7 +7,7 @@ Pure functions over text; nothing here retrieves or answers.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import jieba.posseg as pseg
 
@@ -36,6 +36,9 @@ _ASKED = [
             re.I,
         ),
     ),
+    # a measure word after the question word says a count outright, whatever the topic:
+    # 异地就医费用实现了几个全覆盖 counts 全覆盖, it asks no money (百分点 is a change: below)
+    ("count", re.compile(r"(?:多少|几)(?:个(?!百分点)|家|所|座|支|项|处|条|张|户|对|名|位|人次|人|路|台|件|种|级)")),
     # a word naming money is a topic: 药品价格指数下降了多少 asks a change (matched above)
     ("money", re.compile(r"资金|费用|收费|价格|价钱|工资|cost|fee|price", re.I)),
     (
@@ -116,6 +119,7 @@ class Question:
     places: tuple[str, ...] = ()  # places the question names (official full names), "" = none
     wants: int = 1  # how many figures it asks for: 占地面积和建筑面积分别是多少 -> 2
     counted: tuple[str, ...] = ()  # the nouns after the measure word: 多少个[停车位], 几家[养老院]
+    asks: tuple[str, ...] = ()  # the kinds its parts ask when it asks several: 有几个？要投多少钱？ -> count, money
 
 
 def strip_injection(text: str) -> str:
@@ -146,6 +150,15 @@ def content_terms(text: str) -> dict[str, bool]:
     return terms
 
 
+def asked_kind(text: str) -> str:
+    """The kind of figure a question (or one part of it) asks for: date, money, count... ("" none)."""
+    # a question asking for a quantity (多少/几/比例) is never a procedure question, whatever else it says
+    asks_quantity = bool(_QUANTITY.search(text))
+    return next(
+        (name for name, pattern in _ASKED if pattern.search(text) and not (name == "procedure" and asks_quantity)), ""
+    )
+
+
 def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Question:
     text = strip_injection(raw) or raw
     english = is_english(text)
@@ -159,11 +172,7 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
     found = content_terms(_FOLLOWUP_START.sub("", _FOLLOWUP_END.sub("", unplaced)))
     terms = {t: weight for t in found}
     alternatives = {t: alts for t in terms if (alts := tuple(lexicon.expansions(t)))}
-    # a question asking for a quantity (多少/几/比例) is never a procedure question, whatever else it says
-    asks_quantity = bool(_QUANTITY.search(text))
-    asked = next(
-        (name for name, pattern in _ASKED if pattern.search(text) and not (name == "procedure" and asks_quantity)), ""
-    )
+    asked = asked_kind(text)
     measure = m.group(1) if (m := _MEASURE.search(text) or _COUNT_OF.search(text)) else ""
     # the resident's own figures (a possible false premise); years are read as years, not figures
     # (a number inside quotes is part of a name: 转到“三区”的有多少, not a premise)
@@ -201,6 +210,7 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
         several=bool(_SEVERAL.search(text))
         or any(w in ("和", "与", "及", "以及", "同") and f == "c" for w, f in pseg.lcut(text)),
         wants=figures_wanted(text),
+        asks=tuple(dict.fromkeys(k for part in split_parts(text) if (k := asked_kind(part)))),
         counted=counted_nouns(unplaced),
     )
 
@@ -289,11 +299,15 @@ def merge(current: Question, previous: Question) -> Question:
         places=current.places or previous.places,
         wants=current.wants,
         counted=current.counted,
+        asks=current.asks,
     )
 
 
 def unit_fits(question: Question, unit: str) -> bool | None:
     """Whether a figure's unit can answer the question: True, False, or None (can't tell)."""
+    if len(question.asks) > 1:  # each part asks its own kind: a unit fitting one of them answers
+        verdicts = [unit_fits(replace(question, asked=kind, asks=()), unit) for kind in question.asks]
+        return True if True in verdicts else None if None in verdicts else False
     if question.asked in _UNITS_FOR:
         return unit in _UNITS_FOR[question.asked]
     if question.asked == "count":

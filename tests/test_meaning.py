@@ -7,7 +7,7 @@ import pytest
 
 from rag.facts import ABBREVIATION_CREDIT, Fact, TermWeights, answering_figures, match_degree, support
 from rag.figures import extract_figures
-from rag.question import analyse, counted_nouns
+from rag.question import analyse, counted_nouns, unit_fits
 from rag.types import Chunk
 
 
@@ -104,7 +104,18 @@ def test_colloquial_counted_thing_is_answered_and_another_thing_is_refused(citie
         ("城乡居民医保个人缴费价格是多少？", "money"),
         ("寄宿制学校一共投入了多少？", "money"),
         ("养老服务补贴提高了多少？", "change"),
+        ("异地就医费用实现了几个全覆盖？", "count"),  # a measure word after 几 says a count outright
+        ("医疗费用每人补助多少万元？", "money"),
     ],
 )
 def test_the_question_word_decides_the_kind_of_figure_before_a_topic_word(question, asked):
     assert analyse(question).asked == asked
+
+
+def test_each_part_of_a_question_asks_its_own_kind_of_figure():
+    question = analyse("跨年度的项目有几个？2023年要投多少钱？")
+    assert question.asks == ("count", "money")
+    assert unit_fits(question, "个") and unit_fits(question, "元")
+    assert unit_fits(question, "%") is False
+    one = analyse("跨年度的项目有几个？")
+    assert unit_fits(one, "元") is False
