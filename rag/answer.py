@@ -32,7 +32,7 @@ from rag.facts import (
     uncovered_terms,
     widen_to_figures,
 )
-from rag.figures import same_value, unsupported_figures
+from rag.figures import is_name_part, same_value, unsupported_figures
 from rag.lexicon import GENERIC, Lexicon
 from rag.places import bare_name, gazetteer
 from rag.privacy import find_personal_data
@@ -378,8 +378,9 @@ class Answerer:
         quoted = "；".join(parts)
         stated = [f for fact in decision.facts for f in fact.figures]
         correction = ""
-        # only a figure that could answer the question claims something (30秒人工接通率 names a rate)
-        claimed = [q for q in question.figures if unit_fits(question, q.unit) is not False]
+        # only a figure that could answer the question claims something (30秒人工接通率 names a rate;
+        # 十 in 十大民生项目 is part of a name)
+        claimed = [q for q in question.figures if unit_fits(question, q.unit) is not False and not is_name_part(q)]
         if claimed and not any(same_value(q, s) for q in claimed for s in stated):
             correction = "您提到的数字与报道不一致，以报道为准：" if not question.english else ""
         source = self._source_label(decision.facts[0].chunk.places)

@@ -303,6 +303,14 @@ def unsupported_figures(answer: str, sources: list[str], *, allow: tuple[str, ..
     return [f for f in extract_figures(answer) if not ok(f)]
 
 
+_CHINESE_NUMERAL = re.compile(r"[一二两三四五六七八九十百千万亿]+")
+
+
+def is_name_part(fig: Figure) -> bool:
+    """A Chinese numeral without a unit: part of a name (十大民生项目, 三甲), not a stated count."""
+    return not fig.unit and bool(_CHINESE_NUMERAL.fullmatch(fig.text))
+
+
 def is_date(fig: Figure) -> bool:
     """2024年, 6月, 18日: a point in time, not a quantity."""
     return fig.unit in ("月", "日") or (fig.unit == "年" and 1900 <= fig.value <= 2100)

@@ -119,3 +119,10 @@ def test_each_part_of_a_question_asks_its_own_kind_of_figure():
     assert unit_fits(question, "%") is False
     one = analyse("跨年度的项目有几个？")
     assert unit_fits(one, "元") is False
+
+
+def test_a_numeral_naming_a_list_is_no_premise_to_correct(cities_pipeline):
+    """十 in 十大民生项目 names the list; it states no count the articles could contradict."""
+    said = cities_pipeline.ask("2023年聊城市十大民生项目涉及几个领域？")
+    assert not said.refused and "五个领域" in said.text
+    assert "不一致" not in said.text
