@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
+from rag.figures import extract_figures, is_date
 from rag.places import gazetteer
 from rag.types import Chunk, Paragraph
 
@@ -26,7 +27,7 @@ _COMMA = re.compile(r"(?<!\d)[，,](?!\d)|(?<=\D)[，,]")
 # The version of the rules that cut articles into chunks and give them their metadata (headings,
 # places, years). Bump it when they change: an index built under other rules is stale, and is
 # rebuilt at the next start, reusing the vectors of every unchanged text.
-CHUNK_RULES = 2
+CHUNK_RULES = 3
 
 
 class ChunkerDict(TypedDict):
@@ -124,18 +125,31 @@ def chunk_paragraphs(paragraphs: list[Paragraph], config: ChunkerConfig = Chunke
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\s*年)")
 _PROVINCE_WIDE = re.compile(r"全省|省内|省级")
+_AS_OF = re.compile(r"(?:截至|截止|截止到|到)\s*$")  # 截至2024年底 dates the figure it follows too
 _LAST_YEAR = re.compile(r"去年|上年|上一年|过去一年")
 # A year named as the base of a comparison (与2024年第四季度相比, 比2023年增长, 较2022年): the
 # sentence's figures are of another year, and the base year's own figures are not stated.
 _BASE_YEAR = re.compile(r"(?:与|同|较|比|相比|对比)\s*((?:19|20)\d{2})(?=\s*年)")
 
 
+def _event_years(text: str) -> set[int]:
+    """Years named only after the sentence's last figure: in 项目总投资20亿元,2022年10月开工,2024年12月
+    完工 they date the work, not the figure, which is of the year its heading or article reports on.
+    A year before a figure (2024年，全省受理诉求4367万件) is that figure's year."""
+    quantities = [f for f in extract_figures(text) if not is_date(f)]
+    if not quantities:
+        return set()
+    last = max(f.end for f in quantities)
+    before = {int(m.group(1)) for m in _YEAR.finditer(text) if m.start() < last or _AS_OF.search(text, 0, m.start())}
+    return {int(m.group(1)) for m in _YEAR.finditer(text) if m.start() >= last} - before
+
+
 def sentence_years(text: str, section: str, period: tuple[int, ...], article_year: int | None) -> tuple[int, ...]:
     """The years a sentence speaks of: its own (2024年, not a comparison's base year), else its
     heading's, else the period its article reports on, else the article's date read through 今年/去年."""
     for scope in (text, section):
-        bases = {int(y) for y in _BASE_YEAR.findall(scope)}
-        if found := tuple(dict.fromkeys(y for y in map(int, _YEAR.findall(scope)) if y not in bases)):
+        skipped = {int(y) for y in _BASE_YEAR.findall(scope)} | _event_years(scope)
+        if found := tuple(dict.fromkeys(y for y in map(int, _YEAR.findall(scope)) if y not in skipped)):
             return found
     if period:
         return period

@@ -185,3 +185,19 @@ def test_a_sentence_repeated_in_one_file_is_indexed_once():
 )
 def test_a_comparisons_base_year_is_not_the_sentences_year(text, years):
     assert sentence_years(text, "", (), 2024) == years
+
+
+@pytest.mark.parametrize(
+    ("text", "years"),
+    [
+        # the work's start and end dates follow the one figure: it is of the heading's year
+        ("项目总投资20亿元,2022年10月开工,2024年12月完工,建成后推动优质医疗资源扩容。", (2023,)),
+        ("新建学校5所，将于2025年9月投用。", (2023,)),
+        ("参保人数达到1179万人（截至2024年底）。", (2024,)),  # 截至 dates the figure it follows
+        ("2024年，全省12345热线共服务群众和企业诉求4367万件。", (2024,)),
+        ("完成投资218.17亿元，占2022年计划的120%。", (2022,)),  # a year before a figure is its year
+        ("国家区域医疗中心2024年12月完工。", (2024,)),  # no figure but the date: the date is the point
+    ],
+)
+def test_a_year_after_the_last_figure_dates_an_event_not_the_figure(text, years):
+    assert sentence_years(text, "2023年聊城市十大民生项目出炉", (), 2023) == years

@@ -126,3 +126,9 @@ def test_a_numeral_naming_a_list_is_no_premise_to_correct(cities_pipeline):
     said = cities_pipeline.ask("2023年聊城市十大民生项目涉及几个领域？")
     assert not said.refused and "五个领域" in said.text
     assert "不一致" not in said.text
+
+
+def test_a_figure_dated_only_by_later_event_years_does_not_answer_another_year(cities_pipeline):
+    """项目总投资20亿元,2022年10月开工,2024年12月完工 is of the 2023 list, not a 2024 figure."""
+    said = cities_pipeline.ask("2024年聊城市十大民生项目总投资多少？")
+    assert said.refused and "20亿元" not in said.text
