@@ -28,7 +28,14 @@ _ASKED = [
     ),
     ("date", re.compile(r"(什么|啥)时候|何时|哪一?年|几月|哪个月|哪一?天|几号|日期|when\b", re.I)),
     ("duration", re.compile(r"多久|多长时间|多少(小时|分钟|天)|几(小时|分钟|天)|how long", re.I)),
-    ("money", re.compile(r"多少钱|花了多少|投入(了)?多少|补助多少|补贴多少|how much money", re.I)),
+    # paying or spending verbs before 多少 ask an amount of money: 自己交多少, 要缴多少, 花了多少
+    (
+        "money",
+        re.compile(
+            r"多少钱|(?:交|缴|缴纳|付|支付|花|投入|补助|补贴)(?:了)?多少(?![个家所座支项处条张户对名位人路台件种级套次])|how much money",
+            re.I,
+        ),
+    ),
     (
         "change",
         re.compile(

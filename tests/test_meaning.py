@@ -106,6 +106,8 @@ def test_colloquial_counted_thing_is_answered_and_another_thing_is_refused(citie
         ("养老服务补贴提高了多少？", "change"),
         ("异地就医费用实现了几个全覆盖？", "count"),  # a measure word after 几 says a count outright
         ("医疗费用每人补助多少万元？", "money"),
+        ("家里有个4级残疾的，医保自己交多少？", "money"),  # paying 多少 asks an amount of money
+        ("青荷驿站推出了多少套房子？", "count"),
     ],
 )
 def test_the_question_word_decides_the_kind_of_figure_before_a_topic_word(question, asked):
@@ -132,3 +134,10 @@ def test_a_figure_dated_only_by_later_event_years_does_not_answer_another_year(c
     """项目总投资20亿元,2022年10月开工,2024年12月完工 is of the 2023 list, not a 2024 figure."""
     said = cities_pipeline.ask("2024年聊城市十大民生项目总投资多少？")
     assert said.refused and "20亿元" not in said.text
+
+
+def test_a_category_the_resident_names_is_no_premise_to_correct(cities_pipeline):
+    """4级 says which residents are meant; it claims no amount the articles could contradict."""
+    said = cities_pipeline.ask("广元家里有个4级残疾的，2024年医保自己交多少？")
+    assert "不一致" not in said.text
+    assert said.refused or "元/人/年" in said.text  # an amount of money, or none
