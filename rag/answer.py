@@ -28,6 +28,7 @@ from rag.facts import (
     extend_with_previous_clause,
     head_coverage,
     names_counted,
+    speaks_of_focus,
     support,
     uncovered_terms,
     widen_to_figures,
@@ -290,7 +291,13 @@ class Answerer:
             best_support = support(question, self.weights, best_fact, means)
         if best_support < self.settings.min_support:
             return Decision((), best_support, "no_evidence", best_head)
-        if best_head < self.settings.min_head_coverage or not self._names_counted(question, best_fact, hits):
+        if (
+            best_head < self.settings.min_head_coverage
+            or not self._names_counted(question, best_fact, hits)
+            or not speaks_of_focus(
+                question, f"{best_fact.context} {best_fact.text}", self._says_in_other_words(best_fact, hits)
+            )
+        ):
             return Decision((), best_support, "other_subject", best_head)
         if question.years and not set(question.years) & set(best_fact.chunk.years):
             return Decision((), best_support, "other_year", best_head)
@@ -326,15 +333,16 @@ class Answerer:
         any that counts the right thing.
         """
 
-        def key(support_: float, head: float) -> tuple[bool, float]:
-            return head >= self.settings.min_head_coverage, support_ * (0.7 + 0.3 * head)
+        def key(quoted: Fact, support_: float, head: float) -> tuple[bool, bool, float]:
+            focused = speaks_of_focus(question, f"{quoted.context} {quoted.text}")
+            return focused, head >= self.settings.min_head_coverage, support_ * (0.7 + 0.3 * head)
 
         best: tuple[Fact, float, float] | None = None
         for cand in candidates:
             quoted = extend_with_next_clause(extend_with_previous_clause(cand.fact, question))
             head = head_coverage(question, self.weights, quoted)
             s = support(question, self.weights, extend_with_next_clause(cand.fact))
-            if best is None or key(s, head) > key(best[1], best[2]):  # ties: the better-scored stays
+            if best is None or key(quoted, s, head) > key(*best):  # ties: the better-scored stays
                 best = (quoted, s, head)
         return best  # type: ignore[return-value]  # decide() passes at least one candidate
 

@@ -235,6 +235,18 @@ def names_counted(question: Question, text: str, means: Callable[[str], bool] | 
     return not missing or (means is not None and all(means(w) for w in missing))
 
 
+def speaks_of_focus(question: Question, text: str, means: Callable[[str], bool] | None = None) -> bool:
+    """Whether `text` names one of a follow-up's own nouns (其中省长信箱转过来的有几件: 省长信箱), in
+    its words, a short form or, by `means(word)`, other words: the earlier question's words alone
+    (非话务渠道诉求277件) answer the earlier question, not this one."""
+    if not question.focus:
+        return True
+    lowered = text.lower()
+    if any(match_degree(t, question.alternatives.get(t, ()), lowered) > 0 for t in question.focus):
+        return True
+    return means is not None and any(means(t) for t in question.focus if len(t) >= 2)
+
+
 def support(question: Question, weights: TermWeights, fact: Fact, means: Callable[[str], bool] | None = None) -> float:
     """How much of the question the fact answers: words in the quoted clause count fully,
     words elsewhere in its sentence or heading (the fact's setting) count 0.6.

@@ -127,6 +127,7 @@ class Question:
     wants: int = 1  # how many figures it asks for: 占地面积和建筑面积分别是多少 -> 2
     counted: tuple[str, ...] = ()  # the nouns after the measure word: 多少个[停车位], 几家[养老院]
     asks: tuple[str, ...] = ()  # the kinds its parts ask when it asks several: 有几个？要投多少钱？ -> count, money
+    focus: frozenset[str] = frozenset()  # a follow-up's own nouns: its answer speaks of one (其中[省长信箱]…)
 
 
 def strip_injection(text: str) -> str:
@@ -307,6 +308,7 @@ def merge(current: Question, previous: Question) -> Question:
         wants=current.wants,
         counted=current.counted,
         asks=current.asks,
+        focus=frozenset(current.nouns),
     )
 
 

@@ -141,3 +141,11 @@ def test_a_category_the_resident_names_is_no_premise_to_correct(cities_pipeline)
     said = cities_pipeline.ask("广元家里有个4级残疾的，2024年医保自己交多少？")
     assert "不一致" not in said.text
     assert said.refused or "元/人/年" in said.text  # an amount of money, or none
+
+
+def test_a_follow_up_about_a_part_is_not_answered_with_the_whole(cities_pipeline):
+    """其中省长信箱… asks one channel of the 277 requests: the total answers the earlier question only."""
+    history = ["衡东12345在2025年第一季度非话务渠道受理了多少件诉求？"]
+    said = cities_pipeline.ask("其中省长信箱转过来的有几件？", history)
+    assert "277件" not in said.text
+    assert said.refused or "23件" in said.text
