@@ -380,9 +380,12 @@ class Answerer:
                 markers[chunk.id] = len(markers) + 1
                 citations.append(Citation.of(chunk, markers[chunk.id]))
             body = fact.text
-            if fact.context and fact.context not in body and not any(fact.context in p for p in parts):
+            if (row := chunk.readable()) != chunk.text:  # a table row: with its column names, whole
+                body = row
+            elif fact.context and fact.context not in body and not any(fact.context in p for p in parts):
                 body = f"{fact.context}，{body}"
-            parts.append(f"{body}[{markers[chunk.id]}]")
+            if (quoted_part := f"{body}[{markers[chunk.id]}]") not in parts:  # two facts of one row
+                parts.append(quoted_part)
         quoted = "；".join(parts)
         stated = [f for fact in decision.facts for f in fact.figures]
         correction = ""

@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from rag.errors import CorpusError
+from rag.tables import table_row
 
 
 class UnreadableSource(CorpusError):
@@ -167,9 +168,9 @@ def read_html(path: Path, raw: bytes) -> SourceText:
 
 def _html_line(line: str) -> str:
     line = _EMPHASIS.sub("", line.strip())
-    if m := _TABLE_ROW.match(line):  # a table row: its cells, side by side
+    if m := _TABLE_ROW.match(line):  # a table row: its cells, as rag/tables.py reads them
         cells = [c.strip() for c in m.group(1).split("|")]
-        return " ".join(c for c in cells if c and not set(c) <= set("-: "))
+        return table_row(c for c in cells if c and not set(c) <= set("-: "))
     if line.startswith(("#### ", "### ")):
         return "## " + line.lstrip("#").strip()  # the loader knows one level of sections
     return line
@@ -215,7 +216,7 @@ def _docx_elements(document: Any) -> list[str]:
             number = 0
             for row in block.rows:
                 cells = list(dict.fromkeys(c.text.strip() for c in row.cells))  # merged cells repeat
-                elements.append(" ".join(c for c in cells if c))
+                elements.append(table_row(c for c in cells if c))
             continue
         if not isinstance(block, Paragraph) or not block.text.strip():
             continue

@@ -19,6 +19,7 @@ from rag.errors import CorpusError
 from rag.figures import extract_figures, is_date
 from rag.formats import UnreadableSource, read_source, suffix_list, suffixes
 from rag.metadata import build_meta, find_date, split_front_matter
+from rag.tables import is_table_line
 from rag.types import Paragraph, ParagraphKind
 
 # A line that states who wrote or published the article, or when: metadata, never a fact.
@@ -113,8 +114,10 @@ def _classify(items: list[str], markdown: bool) -> list[ParagraphKind]:
     byline or the end (photo captions trail an article); a line with fewer than two
     Chinese characters (a table cell, a page number) is kept as a caption too."""
     kinds: list[ParagraphKind] = []
-    for line in items:
-        if markdown and line.startswith("#"):
+    for i, line in enumerate(items):
+        if is_table_line(line):  # a table's first line is its header: the heading of its rows
+            kinds.append("body" if i and is_table_line(items[i - 1]) else "heading")
+        elif markdown and line.startswith("#"):
             kinds.append("title" if re.match(r"^#(?!#)", line) else "heading")
         elif _is_byline(line):
             kinds.append("byline")

@@ -107,10 +107,11 @@ def render_passages(passages: list[Passage]) -> str:
             article, section = (c.source, c.article), None
             about = "，".join(x for x in ("、".join(c.places[:2]), c.date) if x)
             lines.append(f"《{c.article}》" + (f"（{about}）" if about else ""))
-        if c.section and c.section != c.article and c.section != section:
+        row = c.readable()  # a table row names its columns itself: its header line is not repeated
+        if c.section and c.section != c.article and c.section != section and row == c.text:
             section = c.section
             lines.append(f"{c.section}：")
-        lines.append(f"[{p.number}] {c.text}")
+        lines.append(f"[{p.number}] {row}")
     return "\n".join(lines)
 
 

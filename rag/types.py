@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from rag.tables import is_table_line, read_row
+
 ParagraphKind = Literal["title", "heading", "body", "byline", "caption"]
 ArticleKind = Literal["news", "livelihood_list", "hotline_report", "work_report", "policy_qa"]
 
@@ -80,8 +82,15 @@ class Chunk:
     def heading(self) -> str:
         return self.section or self.article
 
+    def readable(self) -> str:
+        """The sentence as a resident reads it: a table row with its column names (rag/tables.py)."""
+        return read_row(self.section, self.text) if self.section and is_table_line(self.text) else self.text
+
     def retrieval_text(self) -> str:
-        """What the embedder and BM25 see: the heading gives a lone sentence its topic."""
+        """What the embedder and BM25 see: the heading gives a lone sentence its topic (a table
+        row's heading is its header, which its readable form already holds: its article's title)."""
+        if (row := self.readable()) != self.text:
+            return f"{self.article}：{row}" if self.article else row
         return f"{self.heading}：{self.text}" if self.heading else self.text
 
 

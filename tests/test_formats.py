@@ -182,11 +182,13 @@ def test_docx_lists_and_tables_become_lines(tmp_path):
         "1. 新建社区食堂20个",
         "2. 改造老年助餐点12个",
         "- 加强食品安全监管",
-        "区县 食堂数量",
-        "金水区 35个",
+        "区县 | 食堂数量 |",
+        "金水区 | 35个 |",
     ]
     chunks = chunk_paragraphs(load_corpus([path])[0], ChunkerConfig())
     assert any(c.text == "- 加强食品安全监管" and c.section == "建设进度" for c in chunks)
+    # the header row heads the table's rows, which are read with their column names
+    assert any(c.readable() == "区县：金水区，食堂数量：35个" for c in chunks)
 
 
 def test_pdf_lines_wrapped_by_the_layout_join_into_one_paragraph(tmp_path):
