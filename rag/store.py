@@ -12,6 +12,7 @@ a crash or Ctrl-C leaves the previous index as it was.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -38,7 +39,8 @@ MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 DENSE = "dense.faiss"
 BM25_DIR = "bm25"
-INDEX_FILES = (CHUNKS, DENSE, BM25_DIR)  # what marks a folder as ours, even without its manifest
+EMBEDDED = "embedded.npy"  # per vector, a hash of the text it was embedded from (what reuse is keyed by)
+INDEX_FILES = (CHUNKS, DENSE, BM25_DIR, EMBEDDED)  # what marks a folder as ours, even without its manifest
 BUILDING, PREVIOUS = ".building-", ".previous-"  # sibling folders of a build in progress
 
 
@@ -233,7 +235,7 @@ def build_index(
             f"{index_dir} exists and is not an index (no {MANIFEST}); refusing to replace it. "
             "Choose an empty or new folder with --index-dir."
         )
-    vectors, embedded = _embed(chunks, embedder, _previous_vectors(index_dir, embedder), progress, batch_size)
+    vectors, embedded = _embed(chunks, embedder, _previous_vectors(index_dir, embedder, chunks), progress, batch_size)
     dense, bm25 = _search_indexes(chunks, vectors, embedder.dim)
     manifest = _manifest(chunks, corpus_hashes, embedder, chunker, embedded, started, skipped)
 
@@ -246,6 +248,7 @@ def build_index(
             for c in chunks:
                 f.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
         faiss.write_index(dense, str(tmp / DENSE))
+        np.save(tmp / EMBEDDED, text_hashes(chunks))
         bm25.save(str(tmp / BM25_DIR))
         manifest["files"] = file_checksums(tmp)
         # The manifest goes last: a folder without one is never taken for a complete index.
@@ -322,12 +325,29 @@ def clean_leftovers(index_dir: Path) -> list[Path]:
     return removed
 
 
-def _previous_vectors(index_dir: Path, embedder: NamedEmbeddings) -> dict[str, np.ndarray]:
+def text_hashes(chunks: list[Chunk]) -> np.ndarray:
+    """A 64-bit hash of each chunk's embedded text, in index order."""
+    return np.array(
+        [
+            int.from_bytes(hashlib.blake2b(c.retrieval_text().encode("utf-8"), digest_size=8).digest(), "big")
+            for c in chunks
+        ],
+        dtype=np.uint64,
+    )
+
+
+def _previous_vectors(index_dir: Path, embedder: NamedEmbeddings, chunks: list[Chunk]) -> dict[str, np.ndarray]:
+    """The previous index's vectors of texts these chunks embed, by that text. An old vector is
+    matched by the hash of the text it was embedded from, stored beside it: the text today's
+    rules would make of the old chunk may differ (a table row now read with its header)."""
     try:
         old = load_index(index_dir, embedder.name, embedder.dim)
-    except Exception:  # no usable previous index: embed everything
+        held = np.load(Path(index_dir) / EMBEDDED)
+    except Exception:  # no usable previous index, or one that did not record its texts: embed everything
         return {}
-    return {c.retrieval_text(): old.dense.reconstruct(i) for i, c in enumerate(old.chunks)}
+    where = {int(h): i for i, h in enumerate(held)}
+    wanted = {c.retrieval_text(): int(h) for c, h in zip(chunks, text_hashes(chunks), strict=True)}
+    return {text: old.dense.reconstruct(where[h]) for text, h in wanted.items() if h in where}
 
 
 def read_manifest(index_dir: Path) -> Manifest:

@@ -480,13 +480,19 @@ class MilvusBackend:
                 reusable = True
             if reusable:
                 _loaded(client, old)
-                stored = {c.retrieval_text(): c.id for c in self._stored(client, old).values()}
-        embed = [c for c in chunks if c.retrieval_text() not in stored]
+                # keyed by the text each row was embedded from, as stored with it: a text rebuilt
+                # from the stored chunk by today's rules may differ from what its vector encodes
+                stored = {r["bm25_text"]: r["id"] for r in self._read_all(client, old, ["id", "bm25_text"])}
+
+        def key(c: Chunk) -> str:
+            return c.retrieval_text().lower()  # as _row stores it
+
+        embed = [c for c in chunks if key(c) not in stored]
         if progress and len(chunks) > len(embed):
             progress(len(chunks) - len(embed))
-        kept = [stored[c.retrieval_text()] for c in chunks if c.retrieval_text() in stored]
+        kept = [stored[key(c)] for c in chunks if key(c) in stored]
         held = self._vectors(client, old, kept) if old is not None else {}
-        vectors = {c.id: held[stored[c.retrieval_text()]] for c in chunks if c.retrieval_text() in stored}
+        vectors = {c.id: held[stored[key(c)]] for c in chunks if key(c) in stored}
         for b in range(0, len(embed), batch_size):
             batch = embed[b : b + batch_size]
             for c, v in zip(batch, embedder.embed_passages([c.retrieval_text() for c in batch]), strict=True):

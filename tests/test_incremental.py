@@ -18,6 +18,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import ROOT, StubEmbeddings, fast_settings, snapshot
 from test_formats import write_docx, write_html, write_pdf
@@ -140,6 +141,31 @@ def test_an_unchanged_folder_embeds_nothing(city, tmp_path):
     assert stub.texts == [] and report.manifest["counts"]["embedded"] == 0
     assert report.kept == ("elderly.txt", "health.docx", "schools.html")
     assert isinstance(report, IngestReport) and report.dropped_chunks == 0
+
+
+def test_a_new_rule_for_the_embedded_text_re_embeds_what_it_changes(city, tmp_path, monkeypatch):
+    """Vectors are reused by the text they were embedded from, recorded at build time: when new
+    rules give an unchanged sentence another embedded text (a table row read with its header),
+    its old vector is not taken for the new text."""
+    from rag.types import Chunk
+
+    settings = settings_for(city, tmp_path)
+    stub = StubEmbeddings(dim=64)
+    update([city], settings, embedder=stub)
+    before = Chunk.retrieval_text
+
+    def new_rule(self: Chunk) -> str:  # a rule that rewrites one kind of sentence only
+        text = before(self)
+        return f"{text}（新规则）" if "356个" in self.text else text
+
+    monkeypatch.setattr(Chunk, "retrieval_text", new_rule)
+    stub.texts.clear()
+    update([city], settings, embedder=stub)
+    index = load_index(settings.index_dir, stub.name, stub.dim)
+    rewritten = [i for i, c in enumerate(index.chunks) if "356个" in c.text]
+    assert len(rewritten) == 1 and stub.texts == [index.chunks[rewritten[0]].retrieval_text()]
+    expected = np.array(stub._vec(index.chunks[rewritten[0]].retrieval_text()), dtype=np.float32)
+    assert np.allclose(index.dense.reconstruct(rewritten[0]), expected, atol=1e-6)
 
 
 def test_an_interrupted_update_leaves_the_previous_index_serving(city, tmp_path):
