@@ -88,9 +88,8 @@ class Chunk:
 
     def retrieval_text(self) -> str:
         """What the embedder and BM25 see: the heading gives a lone sentence its topic (a table
-        row's heading is its header, which its readable form already holds: its article's title)."""
-        if (row := self.readable()) != self.text:
-            return f"{self.article}：{row}" if self.article else row
+        row's heading is its header line). Embedding a row in its readable form instead was
+        measured worse on the blind split (fifth round, README), so that form is for reading only."""
         return f"{self.heading}：{self.text}" if self.heading else self.text
 
 
