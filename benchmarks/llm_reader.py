@@ -74,6 +74,7 @@ class ReplyCache:
     slow: int = 0  # replies slower than the product's timeout
     timeout: float = 8.0
     fresh: list[float] = field(default_factory=list)  # model seconds of the requests really sent
+    used: list[float] = field(default_factory=list)  # model seconds of every question read, recorded or sent
     cached_only: bool = False  # a request not in the cache is not sent (scored as the extractive answer)
     misses: int = 0
 
@@ -102,6 +103,7 @@ class ReplyCache:
                 if path is not None:
                     path.write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
             self.seconds = entry["seconds"]
+            self.used.append(self.seconds)
             self.slow += self.seconds > self.timeout
             if "garbage" in entry:
                 raise ReplyError(entry["garbage"])
@@ -339,6 +341,11 @@ def main() -> int:
             if cache.misses:
                 print(
                     f"  reader requests with no recorded reply (--cached-only; the extractive answer): {cache.misses}"
+                )
+            if cache.used:
+                print(
+                    f"  model time per question read ({len(cache.used)}, as recorded when sent): "
+                    f"p50 {statistics.median(cache.used):.1f} s, p95 {pct(cache.used, 95):.1f} s"
                 )
             if cache.fresh:
                 print(
