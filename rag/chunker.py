@@ -25,8 +25,9 @@ _COMMA = re.compile(r"(?<!\d)[，,](?!\d)|(?<=\D)[，,]")
 
 
 # The version of the rules that cut articles into chunks and give them their metadata (headings,
-# places, years) and the text they are embedded and matched by. Bump it when they change: an index built under other rules is stale, and is
-# rebuilt at the next start, reusing the vectors of every unchanged text.
+# places, years) and the text they are embedded and matched by. Bump it when they change: an
+# index built under other rules is stale, and is rebuilt at the next start, reusing the vectors
+# of every unchanged embedded text.
 CHUNK_RULES = 4
 
 

@@ -17,6 +17,8 @@ from rag.lexicon import GENERIC, Lexicon, is_english
 from rag.places import find_english, gazetteer
 from rag.tokens import STOPWORDS, ensure_initialised
 
+# Measure words after 多少/几 that say a count (多少家, 几所); 万 is a magnitude, not a thing counted.
+_COUNTING_MEASURES = "个|家|所|座|支|项|处|条|张|户|对|名|位|人次|人|路|台|件|种|级"
 # What kind of figure is asked for, from the question's wording. Order matters: first match wins.
 _ASKED = [
     (
@@ -32,7 +34,7 @@ _ASKED = [
     (
         "money",
         re.compile(
-            r"多少钱|(?:交|缴|缴纳|付|支付|花|投入|补助|补贴)(?:了)?多少(?![个家所座支项处条张户对名位人路台件种级套次])|how much money",
+            rf"多少钱|(?:交|缴|缴纳|付|支付|花|投入|补助|补贴)(?:了)?多少(?!{_COUNTING_MEASURES}|套|次)|how much money",
             re.I,
         ),
     ),
@@ -45,7 +47,7 @@ _ASKED = [
     ),
     # a measure word after the question word says a count outright, whatever the topic:
     # 异地就医费用实现了几个全覆盖 counts 全覆盖, it asks no money (百分点 is a change: below)
-    ("count", re.compile(r"(?:多少|几)(?:个(?!百分点)|家|所|座|支|项|处|条|张|户|对|名|位|人次|人|路|台|件|种|级)")),
+    ("count", re.compile(rf"(?:多少|几)(?!个百分点)(?:{_COUNTING_MEASURES})")),
     # a word naming money is a topic: 药品价格指数下降了多少 asks a change (matched above)
     ("money", re.compile(r"资金|费用|收费|价格|价钱|工资|cost|fee|price", re.I)),
     (
@@ -67,7 +69,7 @@ _ASKED_WORDING = re.compile(
     _COUNT_OF_WORDING
     + r"|总数|总量|数目|金额|比例|比重|占比|比率|多少钱|多久|多长时间|什么时候|何时|哪一?年|几月|哪一?天|几号|面积|多大|多高|多长|百分之几|几天|几个?小时|多少天"
 )
-_MEASURE = re.compile(r"(?:多少|几)(个|家|所|座|支|项|处|条|张|户|对|名|位|人次|人|路|台|件|种|级|万)")
+_MEASURE = re.compile(rf"(?:多少|几)({_COUNTING_MEASURES}|万)")
 _UNITS_FOR = {
     "date": {"年", "月", "日"},
     "duration": {"小时", "分钟", "秒", "秒钟", "天", "年"},
