@@ -11,8 +11,9 @@ checks, in order (the first that fails is the verdict's reason):
 - no_figure: the question asks for a figure and the answer states none (a date does not answer
   "how many").
 - wrong_measure: no figure of the answer counts what was asked: its unit (rag.question.unit_fits),
-  for a count the thing it counts (rag.facts.names_counted: 16个地级市 for 三甲医院), and its clause
-  says enough of what the question asks in words some article uses (_in_articles_words).
+  for a count the thing it counts (rag.facts.names_counted: 16个地级市 for 三甲医院), for a follow-up
+  its own subject (rag.facts.speaks_of_focus: 其中省长信箱… is not answered by all channels' 277件),
+  and its clause says enough of what the question asks in words some article uses (_in_articles_words).
 - wrong_place / wrong_year: a passage the answer rests on is of another place or year.
 - uncited: an answer without a figure that cites no passage it was given.
 - unsupported_wording: an answer without a figure whose words are mostly not in its passages.
@@ -34,6 +35,7 @@ from rag.facts import (
     extend_with_previous_clause,
     may_answer,
     names_counted,
+    speaks_of_focus,
     split_facts,
     support,
 )
@@ -130,7 +132,10 @@ def _counts_what_was_asked(question: Question, passage: Passage, g: Figure, boun
     for fact in split_facts(passage.chunk):
         if any(h.text == g.text for h in fact.figures):
             quoted = extend_with_next_clause(extend_with_previous_clause(fact, question))
-            if question.asked == "count" and not names_counted(question, f"{quoted.context} {quoted.text}", means):
+            said = f"{quoted.context} {quoted.text}"
+            if question.asked == "count" and not names_counted(question, said, means):
+                return False
+            if not speaks_of_focus(question, said, means):  # 其中省长信箱…: not the whole's 277件
                 return False
             # a question asking n figures spreads its words over n clauses: each says its share of them
             least = bounds.min_support / max(question.wants, 1)

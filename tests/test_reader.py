@@ -500,3 +500,20 @@ def test_a_one_figure_question_is_not_answered_with_a_list_of_other_counts(weigh
     passage = chunk("苏州投入资金用于公立医院建设，获批建设区域医疗中心2个、重点专科5个")
     verdict = check("苏州有公立医院建设，区域医疗中心2个、重点专科5个。", [passage], "苏州有多少家公立医院？", weights)
     assert verdict.reason == "wrong_measure"
+
+
+def test_a_follow_up_about_a_part_is_not_answered_with_the_whole(weights):
+    """其中省长信箱… asks one channel: a figure whose clause names only the earlier question's
+    words (all channels' 277件) is the wrong measure; the channel's own figure passes."""
+    from rag.question import merge
+
+    sentence = chunk("全县受理非话务渠道诉求277件，其中，省长信箱转派工单23件", years=(2025,))
+    earlier = analyse("衡东12345在2025年第一季度非话务渠道受理了多少件诉求？")
+    follow_up = merge(analyse("其中省长信箱转过来的有几件？"), earlier)
+    bounds = Bounds(weights, Settings().llm_min_support)
+    whole = verify(Reply(True, "277件", (1,)), follow_up, [Passage(1, sentence)], places=(), bounds=bounds)
+    part = verify(
+        Reply(True, "省长信箱转派工单23件", (1,)), follow_up, [Passage(1, sentence)], places=(), bounds=bounds
+    )
+    assert whole.reason == "wrong_measure"
+    assert part.ok, part.reason
