@@ -250,11 +250,15 @@ _JOINED = re.compile(r"和|与|及|、|\band\b", re.I)
 
 
 def figures_wanted(text: str) -> int:
-    """How many figures a question asks for (at least one)."""
-    n = len(_ASKS_FIGURE.findall(text))
-    if n == 1 and _EACH.search(text) and _JOINED.search(text):
-        n = 2
-    return max(n, 1)
+    """How many figures a question asks for (at least one): one per question word, and in a part
+    that asks "A、B和C各/分别…" with one question word, one per thing it joins."""
+    total = 0
+    for part in split_parts(text):
+        n = len(_ASKS_FIGURE.findall(part))
+        if n == 1 and _EACH.search(part) and _JOINED.search(part):
+            n = 1 + len(_JOINED.findall(part))
+        total += n
+    return max(total, 1)
 
 
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|「[^」]*」")

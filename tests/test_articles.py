@@ -74,6 +74,9 @@ def test_a_question_says_how_many_figures_it_wants():
     assert figures_wanted("宜春12345在2023年5月的诉求量同比和环比各下降了多少？") == 2
     assert figures_wanted("整治农村水系多少公里、改造单村水站多少座、更新管网多少公里？") == 3
     assert figures_wanted("郑州有多少家养老机构？") == 1
+    # one question word over several joined things, alone or as one part of the question
+    assert figures_wanted("国家级区域医疗中心、国家临床重点专科和省级医学重点学科各有几个？") == 3
+    assert figures_wanted("全省诉求总量多少件?其中电话端和互联网端各多少件?") == 3
 
 
 def test_a_quote_widens_within_its_sentence_to_the_figures_asked():
