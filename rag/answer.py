@@ -33,12 +33,12 @@ from rag.facts import (
     uncovered_terms,
     widen_to_figures,
 )
-from rag.figures import is_name_part, same_value, unsupported_figures
+from rag.figures import same_value, unsupported_figures
 from rag.lexicon import GENERIC, Lexicon
 from rag.places import bare_name, gazetteer
 from rag.privacy import find_personal_data
 from rag.profile import Profile, derive
-from rag.question import Question, analyse, looks_like_followup, merge, split_parts, strip_injection, unit_fits
+from rag.question import Question, analyse, claims, looks_like_followup, merge, split_parts, strip_injection
 from rag.retriever import HybridRetriever
 from rag.settings import Settings
 from rag.types import Allowed, Answer, Citation, Hit, Reason
@@ -389,9 +389,7 @@ class Answerer:
         quoted = "；".join(parts)
         stated = [f for fact in decision.facts for f in fact.figures]
         correction = ""
-        # only a figure that could answer the question claims something (30秒人工接通率 names a rate;
-        # 十 in 十大民生项目 is part of a name)
-        claimed = [q for q in question.figures if unit_fits(question, q.unit) is not False and not is_name_part(q)]
+        claimed = [q for q in question.figures if claims(question, q)]
         if claimed and not any(same_value(q, s) for q in claimed for s in stated):
             correction = "您提到的数字与报道不一致，以报道为准：" if not question.english else ""
         source = self._source_label(decision.facts[0].chunk.places)

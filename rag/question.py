@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 import jieba.posseg as pseg
 
 from rag.constants import HOTLINE
-from rag.figures import Figure, extract_figures, is_date
+from rag.figures import Figure, extract_figures, is_date, is_name_part
 from rag.lexicon import GENERIC, Lexicon, is_english
 from rag.places import find_english, gazetteer
 from rag.tokens import STOPWORDS, ensure_initialised
@@ -316,6 +316,17 @@ def merge(current: Question, previous: Question) -> Question:
         asks=current.asks,
         focus=frozenset(current.nouns),
     )
+
+
+def claims(question: Question, fig: Figure) -> bool:
+    """Whether a figure the resident wrote claims an answer (a premise to check): it fits what the
+    part of the question holding it asks (30秒 in 30秒人工接通率是多少 names a rate, though another
+    part asks 多久), and it is not part of a name (十 in 十大民生项目)."""
+    if is_name_part(fig):
+        return False
+    part = next((p for p in split_parts(question.text) if fig.text in p), question.text)
+    kind = asked_kind(part) or question.asked
+    return unit_fits(replace(question, asked=kind, asks=()), fig.unit) is not False
 
 
 def unit_fits(question: Question, unit: str) -> bool | None:

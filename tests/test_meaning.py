@@ -149,3 +149,15 @@ def test_a_follow_up_about_a_part_is_not_answered_with_the_whole(cities_pipeline
     said = cities_pipeline.ask("其中省长信箱转过来的有几件？", history)
     assert "277件" not in said.text
     assert said.refused or "23件" in said.text
+
+
+def test_a_figure_in_a_name_is_judged_by_the_part_that_holds_it():
+    """30秒 names the rate asked in its own part; another part asking 多久 does not make it a
+    duration the resident claims, to be "corrected"."""
+    from rag.question import claims
+
+    question = analyse("江苏省12345热线2024年30秒人工接通率是多少?咨询类诉求平均办理时长多久?")
+    assert [f.text for f in question.figures] == ["30秒"]
+    assert not claims(question, question.figures[0])
+    premise = analyse("咨询类诉求平均办理时长是5天吗？")
+    assert claims(premise, premise.figures[0])
