@@ -286,17 +286,16 @@ class Answerer:
         if not candidates:
             return Decision((), 0.0, "other_year" if question.years and not hits else "no_evidence")
         best_fact, best_support, best_head = self._choose(question, candidates[:5])
+        means = self._says_in_other_words(best_fact, hits)
         if self.settings.min_literal_support <= best_support < self.settings.min_support:
-            means = self._says_in_other_words(best_fact, hits)
             best_support = support(question, self.weights, best_fact, means)
         if best_support < self.settings.min_support:
             return Decision((), best_support, "no_evidence", best_head)
         if (
             best_head < self.settings.min_head_coverage
-            or not self._names_counted(question, best_fact, hits)
-            or not speaks_of_focus(
-                question, f"{best_fact.context} {best_fact.text}", self._says_in_other_words(best_fact, hits)
-            )
+            # the sentence names what is counted; the clause speaks of a follow-up's own subject
+            or not names_counted(question, f"{best_fact.context} {best_fact.chunk.retrieval_text()}", means)
+            or not speaks_of_focus(question, f"{best_fact.context} {best_fact.text}", means)
         ):
             return Decision((), best_support, "other_subject", best_head)
         if question.years and not set(question.years) & set(best_fact.chunk.years):
@@ -319,11 +318,6 @@ class Answerer:
         least = self.settings.min_closeness
         return lambda term: self.retriever.closeness(term, position) >= least
 
-    def _names_counted(self, question: Question, fact: Fact, hits: list[Hit]) -> bool:
-        """Whether the fact's sentence names what the question counts (rag.facts.names_counted)."""
-        text = f"{fact.context} {fact.chunk.retrieval_text()}"
-        return names_counted(question, text, self._says_in_other_words(fact, hits))
-
     def _choose(self, question: Question, candidates: list[ScoredFact]) -> tuple[Fact, float, float]:
         """Of the best-scored facts, the one to quote, with its support and head coverage.
 
@@ -333,17 +327,19 @@ class Answerer:
         any that counts the right thing.
         """
 
-        def key(quoted: Fact, support_: float, head: float) -> tuple[bool, bool, float]:
-            focused = speaks_of_focus(question, f"{quoted.context} {quoted.text}")
-            return focused, head >= self.settings.min_head_coverage, support_ * (0.7 + 0.3 * head)
-
         best: tuple[Fact, float, float] | None = None
+        best_key: tuple[bool, bool, float] | None = None
         for cand in candidates:
             quoted = extend_with_next_clause(extend_with_previous_clause(cand.fact, question))
             head = head_coverage(question, self.weights, quoted)
             s = support(question, self.weights, extend_with_next_clause(cand.fact))
-            if best is None or key(quoted, s, head) > key(*best):  # ties: the better-scored stays
-                best = (quoted, s, head)
+            key = (
+                speaks_of_focus(question, f"{quoted.context} {quoted.text}"),
+                head >= self.settings.min_head_coverage,
+                s * (0.7 + 0.3 * head),
+            )
+            if best_key is None or key > best_key:  # ties: the better-scored stays
+                best, best_key = (quoted, s, head), key
         return best  # type: ignore[return-value]  # decide() passes at least one candidate
 
     def _more_facts(self, question: Question, chosen: list[Fact], rest: list[ScoredFact]) -> list[Fact]:

@@ -227,24 +227,25 @@ def match_degree(term: str, alternatives: tuple[str, ...], text: str) -> float:
     return 0.0
 
 
+def _names(question: Question, word: str, lowered: str, means: Callable[[str], bool] | None) -> bool:
+    """Whether lower-cased text names a question word: in its words, an official synonym, a short
+    form or, by `means(word)`, other words of the same meaning (asked only when the text lacks it)."""
+    if match_degree(word, question.alternatives.get(word, ()), lowered) > 0:
+        return True
+    return means is not None and len(word) >= 2 and means(word)
+
+
 def names_counted(question: Question, text: str, means: Callable[[str], bool] | None = None) -> bool:
-    """Whether `text` names what the question counts (多少个停车位 is not answered by 1793套房源):
-    in its words, an official synonym, or, by `means(word)`, other words of the same meaning."""
+    """Whether `text` names what the question counts (多少个停车位 is not answered by 1793套房源)."""
     lowered = text.lower()
-    missing = [w for w in question.counted if match_degree(w, question.alternatives.get(w, ()), lowered) == 0.0]
-    return not missing or (means is not None and all(means(w) for w in missing))
+    return all(_names(question, w, lowered, means) for w in question.counted)
 
 
 def speaks_of_focus(question: Question, text: str, means: Callable[[str], bool] | None = None) -> bool:
-    """Whether `text` names one of a follow-up's own nouns (其中省长信箱转过来的有几件: 省长信箱), in
-    its words, a short form or, by `means(word)`, other words: the earlier question's words alone
-    (非话务渠道诉求277件) answer the earlier question, not this one."""
-    if not question.focus:
-        return True
+    """Whether `text` names one of a follow-up's own nouns (其中省长信箱转过来的有几件: 省长信箱): the
+    earlier question's words alone (非话务渠道诉求277件) answer the earlier question, not this one."""
     lowered = text.lower()
-    if any(match_degree(t, question.alternatives.get(t, ()), lowered) > 0 for t in question.focus):
-        return True
-    return means is not None and any(means(t) for t in question.focus if len(t) >= 2)
+    return not question.focus or any(_names(question, t, lowered, means) for t in question.focus)
 
 
 def support(question: Question, weights: TermWeights, fact: Fact, means: Callable[[str], bool] | None = None) -> float:
