@@ -345,7 +345,7 @@ def main() -> int:
             if cache.used:
                 print(
                     f"  model time per question read ({len(cache.used)}, as recorded when sent): "
-                    f"p50 {statistics.median(cache.used):.1f} s, p95 {pct(cache.used, 95):.1f} s"
+                    f"p50 {statistics.median(cache.used):.2f} s, p95 {pct(cache.used, 95):.2f} s"
                 )
             if cache.fresh:
                 print(
