@@ -175,7 +175,7 @@ class Answerer:
                 unanswered += 1
         if not facts:
             return self.refusal(raw, question, Decision((), 0.0, "no_evidence"), hits)
-        facts = complete(question, facts)
+        facts = complete(question, _without_nested(facts))
         if figure_count(question, facts) >= question.wants:
             unanswered = 0  # the figures the other parts asked for stand next to the first one's
         answer = self.compose(raw, question, Decision(tuple(facts), 1.0, "answered"), hits)
@@ -441,6 +441,16 @@ class Answerer:
 
 def figure_count(question: Question, facts: list[Fact]) -> int:
     return sum(len(answering_figures(f, question)) for f in facts)
+
+
+def _without_nested(facts: list[Fact]) -> list[Fact]:
+    """Facts less the quotes another one already holds: two parts' clauses of one sentence
+    (新辟公交线路51条; 新辟公交线路51条…泊位90756个) are quoted once, not twice."""
+
+    def inside(f: Fact, g: Fact) -> bool:
+        return f is not g and f.chunk.id == g.chunk.id and g.start <= f.start and f.end <= g.end
+
+    return [f for f in facts if not any(inside(f, g) and (g.start, g.end) != (f.start, f.end) for g in facts)]
 
 
 def complete(question: Question, facts: list[Fact]) -> list[Fact]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+import jieba
 import jieba.posseg as pseg
 
 from rag.constants import HOTLINE
@@ -217,8 +218,7 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
         places=tuple(
             dict.fromkeys([*(m.place.name for m in mentions), *(p.name for ps in english_places for p in ps)])
         ),
-        several=bool(_SEVERAL.search(text))
-        or any(w in ("和", "与", "及", "以及", "同") and f == "c" for w, f in pseg.lcut(text)),
+        several=bool(_SEVERAL.search(text)) or any(w in _COORDINATING and f == "c" for w, f in pseg.lcut(text)),
         wants=figures_wanted(text),
         asks=tuple(dict.fromkeys(k for part in split_parts(text) if (k := asked_kind(part)))),
         counted=counted_nouns(unplaced),
@@ -243,9 +243,28 @@ def counted_nouns(text: str) -> tuple[str, ...]:
     return tuple(w for w, flag in phrase if flag.startswith("n") and len(w) >= 2)
 
 
+# 各 as a determiner (各类诉求, 各地) does not distribute a question over the things before it
+_EACH_DISTRIBUTES = re.compile(r"各(?![类种项级地界部族个])|分别|respectively", re.I)
+_COORDINATING = ("和", "与", "及", "以及", "同", "跟")
+_JOINER = re.compile(r"、|以及|[和与及同跟]")
+
+
+def _inside_word(text: str, start: int, end: int) -> bool:
+    """Whether the joiner at text[start:end] is part of a dictionary word (及时, 参与, 普及, 总和).
+    jieba's own cut is not used: its guess for unknown words swallows joiners (暑托班和寒托班)."""
+    if end - start > 1:
+        return False
+    ensure_initialised()
+    return any(
+        (jieba.get_FREQ(text[i : i + n]) or 0) > 0
+        for n in (2, 3)
+        for i in range(start - n + 1, start + 1)
+        if i >= 0 and i + n <= len(text)
+    )
+
+
 # One question word per figure asked (多少/几...), except "A和B各/分别是多少": one word, two figures.
 _ASKS_FIGURE = re.compile(r"多少|几(?!乎)|多大|多高|多久|多长|how many|how much", re.I)
-_EACH = re.compile(r"各|分别|respectively", re.I)
 _JOINED = re.compile(r"和|与|及|、|\band\b", re.I)
 
 
@@ -255,7 +274,7 @@ def figures_wanted(text: str) -> int:
     total = 0
     for part in split_parts(text):
         n = len(_ASKS_FIGURE.findall(part))
-        if n == 1 and _EACH.search(part) and _JOINED.search(part):
+        if n == 1 and _EACH_DISTRIBUTES.search(part) and _JOINED.search(part):
             n = 1 + len(_JOINED.findall(part))
         total += n
     return max(total, 1)
@@ -278,10 +297,34 @@ def split_parts(text: str) -> list[str]:
     parts = [p.strip() for p in [*parts, text[start:]] if p and p.strip()]
     asking = [i for i, p in enumerate(parts) if _QUANTITY.search(p)]
     if len(asking) < 2:
-        return [text]
+        return _each_one(text)
     # what comes before the first asked part is its setting: 苏州2023年给教室装空调，装了多少台
     first = "，".join(parts[: asking[0] + 1])
-    return [first, *(parts[i] for i in asking[1:])]
+    return [q for part in [first, *(parts[i] for i in asking[1:])] for q in _each_one(part)]
+
+
+def _each_one(part: str) -> list[str]:
+    """A part asking "A、B和C各/分别…多少" as one question per thing it joins: A…多少, B…多少, C…多少.
+    Each thing is then searched and answered on its own: their figures are often in different
+    sentences or table rows, which one quote cannot hold. The first keeps the part's setting
+    (place, year), and the answerer lends it to the rest."""
+    each = _EACH_DISTRIBUTES.search(part)
+    if not each or len(_ASKS_FIGURE.findall(part)) != 1:
+        return [part]
+    before, after = part[: each.start()], part[each.end() :]
+    if not _ASKS_FIGURE.search(after):
+        return [part]
+    # joiners inside brackets or quotes belong to a name: 转到县(市、区)
+    masked = _BRACKETED.sub(lambda m: "\0" * len(m.group(0)), before)
+    things, start = [], 0
+    for m in _JOINER.finditer(masked):
+        if not _inside_word(masked, m.start(), m.end()):
+            things.append(before[start : m.start()])
+            start = m.end()
+    things.append(before[start:])
+    if len(things) < 2 or not all(t.strip() for t in things):
+        return [part]
+    return [f"{thing.strip()}{after}" for thing in things]
 
 
 def looks_like_followup(text: str) -> bool:

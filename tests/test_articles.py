@@ -126,6 +126,25 @@ def test_a_two_part_question_keeps_its_setting_and_its_names_whole():
     assert not analyse("其中转到“三区”的有多少？").figures  # a number in quotes names something
 
 
+def test_a_question_asking_each_of_joined_things_becomes_one_part_per_thing():
+    from rag.question import split_parts
+
+    assert split_parts("上海2024年小学生暑托班和寒托班各开了多少个？") == [
+        "上海2024年小学生暑托班开了多少个？",
+        "寒托班开了多少个？",
+    ]
+    assert split_parts("全省诉求总量多少件?其中电话端和互联网端各多少件?") == [
+        "全省诉求总量多少件",
+        "其中电话端多少件",
+        "互联网端多少件",
+    ]
+    assert len(split_parts("群众诉求解答率、企业诉求解答率和满意率分别是多少？")) == 3
+    # a joiner inside a word (及时, 普及) joins nothing; 各类 is a determiner, not "each"
+    assert split_parts("及时处办率和办结率分别是多少？") == ["及时处办率是多少？", "办结率是多少？"]
+    assert split_parts("苏州和杭州各类诉求有多少？") == ["苏州和杭州各类诉求有多少？"]
+    assert split_parts("其中转到县(市、区)和“三区”的各有多少？") == ["其中转到县(市、区)有多少？", "“三区”的有多少？"]
+
+
 def test_a_word_naming_the_kind_of_figure_is_answered_by_the_unit():
     question = analyse("2024年杭州长护险参保人数是多少？")
     assert set(question.terms) == {"长护险", "参保"} and question.measure == "人"

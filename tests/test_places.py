@@ -103,6 +103,20 @@ def test_a_three_figure_question_gets_all_three(cities_pipeline):
     assert all("杭州市" in c.places for c in answer.citations)
 
 
+def test_each_thing_of_a_joined_question_is_answered_from_its_own_row(cities_pipeline):
+    # the three figures are in three table rows: one quote cannot hold them, three searches can
+    answer = cities_pipeline.ask("上海2024年养老床位、困难重度残疾人养护床位和认知障碍照护床位各完成了多少张？")
+    assert not answer.refused
+    assert all(figure in answer.text for figure in ("4385", "810", "3210")), answer.text
+    assert len(answer.citations) == 3 and all("上海市" in c.places for c in answer.citations)
+
+
+def test_parts_answered_by_one_sentence_quote_it_once(cities_pipeline):
+    answer = cities_pipeline.ask("苏州2023年新辟了几条公交线路？新增非机动车停车泊位和机动车公共停车泊位各多少个？")
+    assert all(figure in answer.text for figure in ("51条", "90756个", "16278个")), answer.text
+    assert answer.text.count("51条") == 1
+
+
 def test_two_figures_of_one_sentence_are_both_quoted(cities_pipeline):
     answer = cities_pipeline.ask("聊城一中高铁新区校区建设工程占地面积和建筑面积分别是多少？")
     assert not answer.refused and "166亩" in answer.text and "12.7万平方米" in answer.text
