@@ -33,12 +33,22 @@ from rag.facts import (
     uncovered_terms,
     widen_to_figures,
 )
-from rag.figures import same_value, unsupported_figures
+from rag.figures import extract_figures, same_value, unsupported_figures
 from rag.lexicon import GENERIC, Lexicon
 from rag.places import bare_name, gazetteer
 from rag.privacy import find_personal_data
 from rag.profile import Profile, derive
-from rag.question import Question, analyse, claims, looks_like_followup, merge, split_parts, strip_injection
+from rag.question import (
+    Question,
+    analyse,
+    asked_about,
+    claims,
+    looks_like_followup,
+    merge,
+    split_parts,
+    strip_injection,
+    unit_fits,
+)
 from rag.retriever import HybridRetriever
 from rag.settings import Settings
 from rag.types import Allowed, Answer, Citation, Hit, Reason
@@ -164,23 +174,24 @@ class Answerer:
             questions += [self.weights.ground(merge(analyse(part, lexicon=self.lexicon), first)) for part in parts[1:]]
         facts: list[Fact] = []
         hits: list[Hit] = []
-        unanswered = 0
-        for q in questions:
+        unanswered: list[tuple[str, Question]] = []
+        for part, q in zip(parts, questions, strict=True):
             part_hits = self.search(q, searched)
             decision = self.decide(q, part_hits)
             if decision.reason == "answered":
                 facts.extend(f for f in decision.facts[:1] if all(f.text != g.text for g in facts))
                 hits.extend(h for h in part_hits if h not in hits)
             else:
-                unanswered += 1
+                unanswered.append((part, q))
         if not facts:
             return self.refusal(raw, question, Decision((), 0.0, "no_evidence"), hits)
         facts = complete(question, _without_nested(facts))
-        if figure_count(question, facts) >= question.wants:
-            unanswered = 0  # the figures the other parts asked for stand next to the first one's
+        # a part's figure may stand next to another part's in the quoted sentence: it is answered
+        # when a quoted figure is of its kind and names what it counts (26条 is not 多少个冰雪乐园)
+        missing = [part for part, q in unanswered if not _holds_answer_to(q, facts)]
         answer = self.compose(raw, question, Decision(tuple(facts), 1.0, "answered"), hits)
-        if unanswered and not answer.refused:
-            answer = replace(answer, text=answer.text + f"问题的其余部分，现有报道没有提到。{self.hotline_hint}")
+        if missing and not answer.refused:
+            answer = replace(answer, text=answer.text + f"{_not_reported(missing)}{self.hotline_hint}")
         return answer
 
     # --- steps ---------------------------------------------------------------
@@ -441,6 +452,24 @@ class Answerer:
 
 def figure_count(question: Question, facts: list[Fact]) -> int:
     return sum(len(answering_figures(f, question)) for f in facts)
+
+
+def _holds_answer_to(question: Question, facts: list[Fact]) -> bool:
+    return any(
+        unit_fits(question, g.unit) and names_counted(question, f.text)
+        for f in facts
+        for g in answering_figures(f, question)
+    )
+
+
+def _not_reported(parts: list[str]) -> str:
+    """Which parts of the question no article answers, in the resident's words: 关于“咨询类诉求平均
+    办理时长”，现有报道没有提到。 A part that states a figure is not quoted (every figure the
+    assistant says is one a source says)."""
+    topics = [t for part in parts if (t := asked_about(part)) and not extract_figures(t)]
+    if len(topics) < len(parts):
+        return "问题的其余部分，现有报道没有提到。"
+    return f"关于{'、'.join(f'“{t}”' for t in topics)}，现有报道没有提到。"
 
 
 def _without_nested(facts: list[Fact]) -> list[Fact]:

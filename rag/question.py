@@ -327,6 +327,22 @@ def _each_one(part: str) -> list[str]:
     return [f"{thing.strip()}{after}" for thing in things]
 
 
+_MEASURE_AFTER = re.compile(r"[个家所张名人件条座项次台套辆户元岁天年]|钱")
+_LEAD_IN = re.compile(r"^(?:其中|那么?|另外|还有|以及|并且|而且|同时)[，,]?")
+_TRAILING_VERB = re.compile(r"(?:分别|一共|总共|共|大概|大约|约|又|都|各)?(?:是|有|为|占|达|达到)?$")
+
+
+def asked_about(part: str) -> str:
+    """What a part of a question asks about, in its own words: the words before its question word
+    (其中电话端多少件 -> 电话端; 咨询类诉求平均办理时长多久 -> 咨询类诉求平均办理时长); "" when none."""
+    m = _ASKS_FIGURE.search(part)
+    if m:  # the question word and its measure go: 新建了多少个冰雪乐园 -> 新建了冰雪乐园
+        measure = _MEASURE_AFTER.match(part, m.end())
+        part = part[: m.start()].rstrip() + part[measure.end() if measure else m.end() :]
+    words = _LEAD_IN.sub("", part.strip(" ，,？?。!！"))
+    return _TRAILING_VERB.sub("", words).strip(" ，,的")
+
+
 def looks_like_followup(text: str) -> bool:
     """Wording that only makes sense after an earlier question: 那农村呢？ 其中护理型床位占多少？"""
     text = text.strip()

@@ -145,6 +145,15 @@ def test_a_question_asking_each_of_joined_things_becomes_one_part_per_thing():
     assert split_parts("其中转到县(市、区)和“三区”的各有多少？") == ["其中转到县(市、区)有多少？", "“三区”的有多少？"]
 
 
+def test_what_a_part_asks_about_is_its_words_without_the_question_word():
+    from rag.question import asked_about
+
+    assert asked_about("其中电话端多少件？") == "电话端"
+    assert asked_about("咨询类诉求平均办理时长多久？") == "咨询类诉求平均办理时长"
+    assert asked_about("新建了多少个冰雪乐园？") == "新建了冰雪乐园"
+    assert asked_about("占诉求量的比例是多少？") == "占诉求量的比例"
+
+
 def test_a_word_naming_the_kind_of_figure_is_answered_by_the_unit():
     question = analyse("2024年杭州长护险参保人数是多少？")
     assert set(question.terms) == {"长护险", "参保"} and question.measure == "人"

@@ -111,6 +111,12 @@ def test_each_thing_of_a_joined_question_is_answered_from_its_own_row(cities_pip
     assert len(answer.citations) == 3 and all("上海市" in c.places for c in answer.citations)
 
 
+def test_the_part_no_article_answers_is_named(cities_pipeline):
+    answer = cities_pipeline.ask("苏州2023年新辟了几条公交线路？新建了多少个冰雪乐园？")
+    assert not answer.refused and "51条" in answer.text
+    assert "“新建了冰雪乐园”，现有报道没有提到" in answer.text, answer.text
+
+
 def test_parts_answered_by_one_sentence_quote_it_once(cities_pipeline):
     answer = cities_pipeline.ask("苏州2023年新辟了几条公交线路？新增非机动车停车泊位和机动车公共停车泊位各多少个？")
     assert all(figure in answer.text for figure in ("51条", "90756个", "16278个")), answer.text
