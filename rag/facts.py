@@ -248,15 +248,25 @@ def speaks_of_focus(question: Question, text: str, means: Callable[[str], bool] 
     return not question.focus or any(_names(question, t, lowered, means) for t in question.focus)
 
 
-def support(question: Question, weights: TermWeights, fact: Fact, means: Callable[[str], bool] | None = None) -> float:
+def support(
+    question: Question,
+    weights: TermWeights,
+    fact: Fact,
+    means: Callable[[str], bool] | None = None,
+    *,
+    siblings: bool = True,
+) -> float:
     """How much of the question the fact answers: words in the quoted clause count fully,
     words elsewhere in its sentence or heading (the fact's setting) count 0.6.
 
     `means(term)` says whether the fact's sentence says the term in other words (城里 for
     城镇, 红绿灯 for 路口): a word the text does not hold then counts fully when it does.
+    `siblings=False`: a clause of the sentence that states its own figure is another item of a
+    list, not the fact's setting (燃气报警器…10万户 says nothing of the next item's 2000个托额);
+    the heading, clauses without figures, and the whole that 其中 divides still are.
     """
     clause = f"{fact.context} {fact.text}".lower()
-    sentence = fact.chunk.retrieval_text().lower()
+    sentence = (fact.chunk.retrieval_text() if siblings else _setting(fact)).lower()
     total = got = 0.0
     for term in question.terms:
         alts = question.alternatives.get(term, ())
@@ -267,6 +277,19 @@ def support(question: Question, weights: TermWeights, fact: Fact, means: Callabl
             degree = 1.0
         got += w * degree
     return got / total if total else 0.0
+
+
+def _setting(fact: Fact) -> str:
+    """The fact's heading and the clauses of its sentence that are not items of their own."""
+    text = fact.chunk.text
+    kept = [fact.chunk.heading]
+    clauses = _pieces(text)
+    for i, (s, e) in enumerate(clauses):
+        piece = text[s:e]
+        divided = i + 1 < len(clauses) and text[clauses[i + 1][0] :].lstrip(" ，,").startswith("其中")
+        if not extract_figures(piece) or (divided and s < fact.start):  # 其中: the whole before it
+            kept.append(piece)
+    return " ".join(kept)
 
 
 _STOP_FLAGS = ("v", "p", "c", "x", "u", "d", "i", "l")  # verbs, particles, idioms end a noun phrase

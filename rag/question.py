@@ -225,6 +225,9 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
     )
 
 
+_SUFFIX_FLAGS = ("k", "zg", "ng")
+
+
 def counted_nouns(text: str) -> tuple[str, ...]:
     """What a count question counts: the head of the noun phrase after its measure word, that is
     its nouns after the last 的 (几家智能化的养老院 -> 养老院, 多少个停车位 -> 停车位). The answer's
@@ -234,6 +237,10 @@ def counted_nouns(text: str) -> tuple[str, ...]:
         return ()
     phrase: list[tuple[str, str]] = []
     for word, flag in pseg.lcut(text[m.end() :]):
+        if len(word) == 1 and flag in _SUFFIX_FLAGS and phrase and phrase[-1][1].startswith("n"):
+            # a one-character suffix makes a new noun of the one before: 网格 + 员 (jieba: zg)
+            phrase[-1] = (phrase[-1][0] + word.lower(), phrase[-1][1])
+            continue
         if not (flag.startswith(("n", "a", "b", "f")) or flag == "vn" or word == "的"):
             break  # a verb, preposition or punctuation ends the noun phrase
         phrase.append((word.lower(), flag))

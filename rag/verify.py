@@ -16,7 +16,8 @@ checks, in order (the first that fails is the verdict's reason):
   and its clause says enough of what the question asks in words some article uses (_in_articles_words).
 - wrong_place / wrong_year: a passage the answer rests on is of another place or year.
 - uncited: an answer without a figure that cites no passage it was given.
-- unsupported_wording: an answer without a figure whose words are mostly not in its passages.
+- unsupported_wording: an answer without a figure whose words are mostly not in its passages, or
+  too few to check (a bare 是).
 
 Citations are then numbered [1], [2]... in order of use, and each sentence of the answer ends
 with the markers of the passages its figures come from.
@@ -48,6 +49,7 @@ _MODEL_MARKER = re.compile(r"\s*(?:\[\^?|【|（|\()(?:资料)?\d+(?:\s*[,，、
 _SENTENCE = re.compile(r"[^。！？!?；;]+[。！？!?；;]*")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 MIN_WORDING_OVERLAP = 0.6  # share of a figure-free answer's character pairs found in its passages
+MIN_WORDING_PAIRS = 4  # a figure-free answer shorter than this (是, 可以) cannot be checked
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,10 @@ def _counts_what_was_asked(question: Question, passage: Passage, g: Figure, boun
                 return False
             # a question asking n figures spreads its words over n clauses: each says its share of them
             least = bounds.min_support / max(question.wants, 1)
-            return support(_in_articles_words(question, bounds.weights), bounds.weights, quoted, means) >= least
+            wanted = _in_articles_words(question, bounds.weights)
+            if wanted.terms and support(wanted, bounds.weights, quoted, means, siblings=False) == 0.0:
+                return False  # only other clauses say the question's words (another item of a list)
+            return support(wanted, bounds.weights, quoted, means) >= least
     return False  # a sentence split_facts will not quote (it speaks to the assistant)
 
 
@@ -209,7 +214,8 @@ def verify(
             return Verdict.failed("uncited", text)
         wording = _pairs(text)
         known = set().union(*(_pairs(p.chunk.text) for p in cited))
-        if wording and len(wording & known) / len(wording) < MIN_WORDING_OVERLAP:
+        # a bare 是 or 否 says nothing a passage can be checked against
+        if len(wording) < MIN_WORDING_PAIRS or len(wording & known) / len(wording) < MIN_WORDING_OVERLAP:
             return Verdict.failed("unsupported_wording", text)
     for p in cited:
         if why := _of_place_and_year(p.chunk, places, question.years):

@@ -154,6 +154,12 @@ def test_what_a_part_asks_about_is_its_words_without_the_question_word():
     assert asked_about("占诉求量的比例是多少？") == "占诉求量的比例"
 
 
+def test_a_one_character_suffix_stays_part_of_the_counted_noun():
+    # 网格员 are people, 网格 are areas: "2.7万名干部下沉网格" names the one, not the other
+    assert analyse("一共有多少名网格员？").counted == ("网格员",)
+    assert analyse("几家智能化的养老院？").counted == ("养老院",)
+
+
 def test_a_word_naming_the_kind_of_figure_is_answered_by_the_unit():
     question = analyse("2024年杭州长护险参保人数是多少？")
     assert set(question.terms) == {"长护险", "参保"} and question.measure == "人"

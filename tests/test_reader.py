@@ -348,7 +348,7 @@ def check(answer: str, passages: list[Chunk], question: str, weights, cited=(1,)
 )
 def test_figures_are_compared_as_written(weights, answer, ok):
     passages = [chunk("群众满意率为70%，及时处办率99%")]
-    assert check(answer, passages, "苏州12345的满意率是多少？", weights).ok is ok
+    assert check(answer, passages, "苏州12345的满意率和及时处办率各是多少？", weights).ok is ok
 
 
 @pytest.mark.parametrize("answer", ["约有4.8万低保对象。", "有4.8万低保对象。", "超4.8万低保对象。"])
@@ -517,3 +517,17 @@ def test_a_follow_up_about_a_part_is_not_answered_with_the_whole(weights):
     )
     assert whole.reason == "wrong_measure"
     assert part.ok, part.reason
+
+
+def test_a_bare_yes_cannot_be_checked_and_is_not_shown(weights):
+    passages = [chunk("苏州推行网格化治理，实现城乡全覆盖")]
+    assert check("是。", passages, "苏州推行网格化治理吗？", weights).reason == "unsupported_wording"
+
+
+def test_another_item_of_a_list_sentence_is_no_setting_for_the_figure(weights):
+    # 公积金 is in the sentence, but in another item than the figure's: the figure counts 托额
+    passages = [chunk("主要包括：为10万户家庭办理住房公积金提取业务，建设30家养老院，新增2000个公办幼儿园托班托额")]
+    verdict = check("2000个公办幼儿园托班托额。", passages, "苏州公积金提取业务有多少个？", weights)
+    assert verdict.reason == "wrong_measure"
+    alone = [chunk("住房公积金提取业务网上办理2000个")]
+    assert check("公积金提取业务2000个。", alone, "苏州公积金提取业务有多少个？", weights).ok
