@@ -77,42 +77,56 @@ class ReplyCache:
     used: list[float] = field(default_factory=list)  # model seconds of every question read, recorded or sent
     cached_only: bool = False  # a request not in the cache is not sent (scored as the extractive answer)
     misses: int = 0
+    calls: int = 0  # model requests made (recorded or sent)
 
     def wrap(self, reader: LLMReader) -> None:
-        ask = reader.ask_model
+        """Route the reader's model calls (reading, and translating English questions) through the cache."""
+        from rag.verify import Reply as ModelReply
 
-        def cached(messages):
-            key = hashlib.sha256(
-                json.dumps([reader.model, reader.prompts.schema, [m.content for m in messages]]).encode()
-            ).hexdigest()
-            path = self.folder / f"{key}.json" if self.folder else None
-            if path is not None and path.exists():
-                entry = json.loads(path.read_text(encoding="utf-8"))
-            elif self.cached_only:
-                self.misses += 1
-                raise NotCachedError(key)
-            else:
-                started = time.perf_counter()
-                try:
-                    reply = ask(messages)
-                    entry = {"reply": [reply.found, reply.answer, list(reply.cited)]}
-                except ReplyError as exc:
-                    entry = {"garbage": str(exc)}
-                entry["seconds"] = time.perf_counter() - started
-                self.fresh.append(entry["seconds"])
-                if path is not None:
-                    path.write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
-            self.seconds = entry["seconds"]
-            self.used.append(self.seconds)
-            self.slow += self.seconds > self.timeout
-            if "garbage" in entry:
-                raise ReplyError(entry["garbage"])
-            from rag.verify import Reply as ModelReply
+        ask, translate = reader.ask_model, reader.translate
 
-            found, answer, cited = entry["reply"]
+        def send_read(messages) -> dict:
+            reply = ask(messages)
+            return {"reply": [reply.found, reply.answer, list(reply.cited)]}
+
+        def cached_read(messages):
+            key = [reader.model, reader.prompts.schema, [m.content for m in messages]]
+            found, answer, cited = self._entry(key, lambda: send_read(messages))["reply"]
             return ModelReply(found, answer, tuple(cited))
 
-        reader.ask_model = cached  # type: ignore[method-assign]
+        def cached_translation(question: str) -> str:
+            wording = reader.prompts.translate.template if reader.prompts.translate else ""
+            key = [reader.model, reader.prompts.translate_schema, wording, question]
+            return self._entry(key, lambda: {"translation": translate(question)})["translation"]
+
+        reader.ask_model = cached_read  # type: ignore[method-assign]
+        reader.translate = cached_translation  # type: ignore[method-assign]
+
+    def _entry(self, key: list, send) -> dict:
+        """The recorded reply for this request, or the one sent now (and recorded); its seconds counted."""
+        digest = hashlib.sha256(json.dumps(key).encode()).hexdigest()
+        path = self.folder / f"{digest}.json" if self.folder else None
+        if path is not None and path.exists():
+            entry = json.loads(path.read_text(encoding="utf-8"))
+        elif self.cached_only:
+            self.misses += 1
+            raise NotCachedError(digest)
+        else:
+            started = time.perf_counter()
+            try:
+                entry = send()
+            except ReplyError as exc:
+                entry = {"garbage": str(exc)}
+            entry["seconds"] = time.perf_counter() - started
+            self.fresh.append(entry["seconds"])
+            if path is not None:
+                path.write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
+        self.seconds += entry["seconds"]  # a question read after translating costs both
+        self.calls += 1
+        self.slow += entry["seconds"] > self.timeout
+        if "garbage" in entry:
+            raise ReplyError(entry["garbage"])
+        return entry
 
 
 class ReaderSystem(PipelineSystem):
@@ -128,11 +142,13 @@ class ReaderSystem(PipelineSystem):
         reader = self.pipeline.reader
         assert reader is not None
         before = Counter(reader.outcomes)
-        self.cache.seconds = 0.0
+        self.cache.seconds, calls = 0.0, self.cache.calls
         started = time.perf_counter()
         a = self.pipeline.ask(question, history)
         own = time.perf_counter() - started
         model = self.cache.seconds
+        if self.cache.calls > calls:  # the model was asked (to read, or to translate and read)
+            self.cache.used.append(model)
         # a cached reply took no time now: count the seconds it took when it was made
         self.latency_ms.append((own + model if self.cache.folder else own) * 1000)
         outcome = next(iter(reader.outcomes - before), "not_asked")

@@ -531,3 +531,50 @@ def test_another_item_of_a_list_sentence_is_no_setting_for_the_figure(weights):
     assert verdict.reason == "wrong_measure"
     alone = [chunk("住房公积金提取业务网上办理2000个")]
     assert check("公积金提取业务2000个。", alone, "苏州公积金提取业务有多少个？", weights).ok
+
+
+# --- English questions: translated by the model, answered and checked in Chinese ----------------
+
+ENGLISH = "How many old-age care homes does Zhengzhou have?"
+
+
+def translation(text: str) -> str:
+    return json.dumps({"question": text}, ensure_ascii=False)
+
+
+def test_an_english_question_is_translated_then_answered_by_the_rules(reading, llm):
+    assert reading.answerer.answer(ENGLISH).refused  # no English word matches the Chinese article
+    llm.reply = translation("郑州有多少家养老机构？")
+    answer = reading.ask(ENGLISH)
+    assert answer.backend == "llm" and not answer.refused, answer.text
+    assert answer.text.startswith("According to the source article (in Chinese)") and "93家" in answer.text
+    assert answer.rewritten_question == "郑州有多少家养老机构？" and PASSAGE in answer.citations[0].text
+    (request,) = llm.requests  # one request: the translation; the rules did the rest
+    assert request["body"]["response_format"]["json_schema"]["name"] == "translated_question"
+    assert ENGLISH in request["body"]["messages"][-1]["content"]
+
+
+@pytest.mark.parametrize(
+    "translated",
+    [
+        "洛阳有多少家养老机构？",  # another place
+        "郑州2020年有多少家养老机构？",  # a year the question did not ask
+        "郑州有多少家养老机构？是93家吗？",  # a figure the question did not state
+    ],
+)
+def test_a_translation_that_changes_place_year_or_figure_is_not_used(reading, llm, translated):
+    llm.reply = translation(translated)
+    answer = reading.ask(ENGLISH)
+    assert answer.refused and answer.backend == "extractive" and "93家" not in answer.text
+    assert reading.reader.outcomes["translation_changed"] >= 1
+
+
+def test_a_place_the_translation_left_in_english_is_read_in_chinese(reading, llm):
+    llm.reply = translation("Zhengzhou有多少家养老机构？")
+    assert "93家" in reading.ask(ENGLISH).text
+
+
+def test_a_garbled_translation_keeps_the_english_refusal(reading, llm):
+    llm.reply = "Zhengzhou has 93 homes."
+    answer = reading.ask(ENGLISH)
+    assert answer.refused and answer.backend == "extractive" and answer.text.startswith("Sorry")
