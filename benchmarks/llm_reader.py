@@ -83,7 +83,7 @@ class ReplyCache:
         """Route the reader's model calls (reading, and translating English questions) through the cache."""
         from rag.verify import Reply as ModelReply
 
-        ask, translate = reader.ask_model, reader.translate
+        ask, translate = reader.ask_model, reader.ask_translation
 
         def send_read(messages) -> dict:
             reply = ask(messages)
@@ -94,13 +94,12 @@ class ReplyCache:
             found, answer, cited = self._entry(key, lambda: send_read(messages))["reply"]
             return ModelReply(found, answer, tuple(cited))
 
-        def cached_translation(question: str) -> str:
-            wording = reader.prompts.translate.template if reader.prompts.translate else ""
-            key = [reader.model, reader.prompts.translate_schema, wording, question]
-            return self._entry(key, lambda: {"translation": translate(question)})["translation"]
+        def cached_translation(prompt: str) -> str:
+            key = [reader.model, reader.prompts.translate_schema, prompt]
+            return self._entry(key, lambda: {"translation": translate(prompt)})["translation"]
 
         reader.ask_model = cached_read  # type: ignore[method-assign]
-        reader.translate = cached_translation  # type: ignore[method-assign]
+        reader.ask_translation = cached_translation  # type: ignore[method-assign]
 
     def _entry(self, key: list, send) -> dict:
         """The recorded reply for this request, or the one sent now (and recorded); its seconds counted."""

@@ -233,12 +233,17 @@ class LLMReader:
             schema, method="json_mode", include_raw=True, response_format={"type": "json_object", **schema}
         )
 
-    def translate(self, question: str) -> str:
-        """An English question in Chinese. Transport errors propagate; a malformed reply is a ReplyError."""
+    def translate(self, question: str, history: list[str]) -> str:
+        """An English question, read in its conversation, as one standalone Chinese question."""
+        assert self.prompts.translate is not None
+        earlier = "".join(f"之前问过：{h.strip()}\n" for h in history[-3:])
+        return self.ask_translation(self.prompts.translate.safe_substitute(question=question.strip(), history=earlier))
+
+    def ask_translation(self, prompt: str) -> str:
+        """The model's translation. Transport errors propagate; a malformed reply is a ReplyError."""
         from langchain_core.messages import HumanMessage
 
-        assert self.translator is not None and self.prompts.translate is not None
-        prompt = self.prompts.translate.safe_substitute(question=question.strip())
+        assert self.translator is not None
         result = self.translator.invoke([HumanMessage(content=prompt)])
         data = result.get("parsed") if isinstance(result, dict) else None
         if not isinstance(data, dict):
@@ -304,7 +309,7 @@ class LLMReader:
         if not extractive.refused:
             return extractive  # the English glossary already found a checked answer
         try:
-            chinese = self.translate(question)
+            chinese = self.translate(question, history)
         except ReplyError as exc:
             return self._fallback(extractive, "garbage", question, str(exc))
         except Exception as exc:  # timeout, connection refused, HTTP 5xx
@@ -365,14 +370,15 @@ def _place_names_in_chinese(text: str) -> str:
 
 def _same_constraints(answerer: Answerer, original: Question, translated: Question) -> bool:
     """The translation asks of the same years, of the original's places (one of them, where an English
-    name is ambiguous: Suzhou), and states the same figures in digits (ten -> 十 is no new figure)."""
+    name is ambiguous: Suzhou), and states no other figure: ten -> 十大 would be read as the resident's
+    claim, and "corrected" in a reply to someone who wrote no figure."""
     before, after = set(answerer.places_of(original)), set(answerer.places_of(translated))
     places = after <= before and bool(after) == bool(before)
-    return places and set(original.years) == set(translated.years) and _digits(original) == _digits(translated)
+    return places and set(original.years) == set(translated.years) and _stated(original) == _stated(translated)
 
 
-def _digits(question: Question) -> set[float]:
-    return {f.value for f in question.figures if f.text[:1].isdigit() and int(f.value) not in question.years}
+def _stated(question: Question) -> set[float]:
+    return {f.value for f in question.figures if f.value not in question.years}
 
 
 def _failure(exc: Exception) -> str:

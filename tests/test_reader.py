@@ -578,3 +578,11 @@ def test_a_garbled_translation_keeps_the_english_refusal(reading, llm):
     llm.reply = "Zhengzhou has 93 homes."
     answer = reading.ask(ENGLISH)
     assert answer.refused and answer.backend == "extractive" and answer.text.startswith("Sorry")
+
+
+def test_an_english_follow_up_is_translated_with_its_conversation(reading, llm):
+    llm.reply = translation("郑州有多少家养老机构？")
+    answer = reading.ask("And in Zhengzhou?", ["How many old-age care homes are there?"])
+    assert "93家" in answer.text and answer.backend == "llm"
+    (request,) = llm.requests
+    assert "之前问过：How many old-age care homes are there?" in request["body"]["messages"][-1]["content"]
