@@ -179,3 +179,18 @@ def test_the_domain_words_reach_jieba_whoever_cuts_a_word_first():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip().endswith("True"), out.stdout + out.stderr
+
+
+def test_a_headline_that_states_a_figure_is_indexed_whole():
+    from pathlib import Path
+
+    from rag.chunker import chunk_paragraphs, states_a_figure
+    from rag.loader import load_corpus
+
+    cities = Path(__file__).parent.parent / "evals" / "corpora" / "cities"
+    paragraphs, _ = load_corpus([cities / "liaocheng-minshengshishi-2023.txt"])
+    texts = [c.text for c in chunk_paragraphs(paragraphs)]
+    assert "30件!2023年聊城重点民生事项出炉" in texts  # one chunk, not cut at its "!"
+    # a bare number in a headline names something; a year dates it: neither is a figure to index
+    assert not states_a_figure("宜春12345") and not states_a_figure("2023年苏州民生实事项目,交卷!")
+    assert not states_a_figure("110接警 |") and states_a_figure("吉林:全面完成50项民生实事")
