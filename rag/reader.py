@@ -363,7 +363,7 @@ def _place_names_in_chinese(text: str) -> str:
         found = find_english(m.group(0))
         if len(found) != 1 or len(found[0]) != 1:
             return m.group(0)
-        return found[0][0].short or found[0][0].name  # as residents write it: 郑州, not 郑州市
+        return found[0][0].short or found[0][0].name  # as residents write it: 杭州, not 杭州市
 
     return _LATIN_RUN.sub(chinese, text)
 

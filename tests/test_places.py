@@ -73,6 +73,13 @@ def test_the_zhengzhou_profile_is_data_in_the_corpus_folder():
     assert profile.home_place == "郑州市" and profile.topics and profile.words
 
 
+def test_the_code_names_no_deployment_place():
+    """The home place is data (the profile); the code must work for any city's folder."""
+    package = Path(__file__).resolve().parents[1] / "rag"
+    naming = [p.name for p in sorted(package.rglob("*")) if p.is_file() and "郑州" in p.read_text("utf-8", "ignore")]
+    assert naming == []
+
+
 def test_a_place_no_article_covers_is_refused_naming_the_covered_places(cities_pipeline):
     answer = cities_pipeline.ask("南京有多少个老年助餐点？")
     assert answer.refused and answer.reason == "other_place"
