@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import jieba
 import jieba.posseg as pseg
@@ -311,7 +312,7 @@ def figure_head(fact: Fact, fig: Figure) -> str:
     for i, (word, flag) in enumerate(words):
         # 34项[为民办实事项目]: a verb that opens a noun phrase (为民 + 办实事) is part of the name
         opens_noun = i == 0 and flag == "v" and len(words) > 1 and words[1].flag.startswith("n")
-        if (flag.startswith(_STOP_FLAGS) and not opens_noun) or not word.strip():
+        if (flag.startswith(_STOP_FLAGS) and not opens_noun and not _modifies(words, i)) or not word.strip():
             break
         after.append(word)
     if any("\u4e00" <= ch <= "\u9fff" for w in after for ch in w):
@@ -324,6 +325,18 @@ def figure_head(fact: Fact, fig: Figure) -> str:
             break
         before.append(word)
     return "".join(reversed(before))
+
+
+def _modifies(words: list[Any], i: int) -> bool:
+    """Whether the verb at i, between nouns, modifies the noun after it rather than being the
+    clause's predicate: another verb follows that noun. 10万户高龄[独居]老人加装燃气报警器 (加装
+    is the predicate); 2.7万名机关干部[下沉]网格 ends at its object, so 下沉 is the predicate."""
+    if i == 0 or words[i].flag != "v" or not words[i - 1].flag.startswith("n"):
+        return False
+    j = i + 1
+    while j < len(words) and words[j].flag.startswith("n"):
+        j += 1
+    return j > i + 1 and j < len(words) and words[j].flag.startswith("v")
 
 
 def head_coverage(question: Question, weights: TermWeights, fact: Fact) -> float:

@@ -306,8 +306,9 @@ class LLMReader:
         """An English question, translated by the model, then answered by the rules in Chinese: every
         check speaks Chinese, and no English words can be matched against a Chinese passage. The
         translation must keep the question's places, years and figures, or it is not used."""
-        if not extractive.refused:
-            return extractive  # the English glossary already found a checked answer
+        if not extractive.refused:  # the English glossary already found a checked answer
+            self._count("answered_by_rules")
+            return extractive
         try:
             chinese = self.translate(question, history)
         except ReplyError as exc:

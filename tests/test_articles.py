@@ -194,3 +194,16 @@ def test_a_headline_that_states_a_figure_is_indexed_whole():
     # a bare number in a headline names something; a year dates it: neither is a figure to index
     assert not states_a_figure("宜春12345") and not states_a_figure("2023年苏州民生实事项目,交卷!")
     assert not states_a_figure("110接警 |") and states_a_figure("吉林:全面完成50项民生实事")
+
+
+def test_a_verb_between_nouns_before_the_predicate_is_part_of_what_is_counted():
+    from rag.facts import figure_head, split_facts
+    from rag.types import Chunk
+
+    def head(text: str) -> str:
+        fact = split_facts(Chunk("x", text, "a.txt", 0, len(text), "文章", "", (), ()))[0]
+        return figure_head(fact, fact.figures[0])
+
+    assert head("为10万户高龄独居老人加装燃气报警器") == "高龄独居老人"  # 加装 is the predicate
+    assert head("2.7万名机关干部下沉网格") == "机关干部"  # 下沉 is: 网格 ends the clause
+    assert head("全市93家养老机构") == "养老机构"
