@@ -476,10 +476,11 @@ def _without_nested(facts: list[Fact]) -> list[Fact]:
     """Facts less the quotes another one already holds: two parts' clauses of one sentence
     (新辟公交线路51条; 新辟公交线路51条…泊位90756个) are quoted once, not twice."""
 
-    def inside(f: Fact, g: Fact) -> bool:
-        return f is not g and f.chunk.id == g.chunk.id and g.start <= f.start and f.end <= g.end
+    def inside(f: Fact, g: Fact) -> bool:  # strictly: a fact is not inside itself or its equal
+        same_span = (g.start, g.end) == (f.start, f.end)
+        return f.chunk.id == g.chunk.id and g.start <= f.start and f.end <= g.end and not same_span
 
-    return [f for f in facts if not any(inside(f, g) and (g.start, g.end) != (f.start, f.end) for g in facts)]
+    return [f for f in facts if not any(inside(f, g) for g in facts)]
 
 
 def complete(question: Question, facts: list[Fact]) -> list[Fact]:

@@ -100,11 +100,10 @@ def chunk_paragraphs(paragraphs: list[Paragraph], config: ChunkerConfig = Chunke
     for para in paragraphs:
         if para.kind != "body" and not (para.kind in ("title", "heading") and states_a_figure(para.text)):
             continue
-        spans: list[tuple[int, int]] = []
-        if para.kind != "body":  # a headline is one statement, whatever its 30件! punctuation
+        if para.kind == "body":
+            spans = [cut for s, e in split_sentences(para.text) for cut in _cut_long(para.text, s, e, config.max_chars)]
+        else:  # a headline is one statement, whatever its 30件! punctuation
             spans = [(0, len(para.text.rstrip()))]
-        for s, e in split_sentences(para.text) if para.kind == "body" else []:
-            spans.extend(_cut_long(para.text, s, e, config.max_chars))
         n = config.sentences_per_chunk
         for i in range(0, len(spans), n):
             group = spans[i : i + n]

@@ -180,6 +180,15 @@ def _json_of(raw: Any) -> dict[str, Any]:
     return data
 
 
+def _reply_data(result: Any) -> dict[str, Any]:
+    """The JSON object of `with_structured_output(include_raw=True)`'s result: the parsed one, or
+    the raw message's when the server did not honour the schema's wrapper."""
+    if isinstance(result, dict):
+        parsed = result.get("parsed")
+        return parsed if isinstance(parsed, dict) else _json_of(result.get("raw"))
+    return _json_of(result)
+
+
 def parse_reply(raw: Any) -> Reply:
     """A Reply from the structured output (a dict) or the raw message's JSON text."""
     data = _json_of(raw)
@@ -244,10 +253,7 @@ class LLMReader:
         from langchain_core.messages import HumanMessage
 
         assert self.translator is not None
-        result = self.translator.invoke([HumanMessage(content=prompt)])
-        data = result.get("parsed") if isinstance(result, dict) else None
-        if not isinstance(data, dict):
-            data = _json_of(result.get("raw") if isinstance(result, dict) else result)
+        data = _reply_data(self.translator.invoke([HumanMessage(content=prompt)]))
         text = data.get("question")
         if not isinstance(text, str) or not text.strip():
             raise ReplyError(f"no translated question: {data!r:.200}")
@@ -255,9 +261,7 @@ class LLMReader:
 
     def ask_model(self, messages: list[BaseMessage]) -> Reply:
         """The model's structured reply. Transport errors propagate; a malformed reply is a ReplyError."""
-        result = self.structured.invoke(messages)
-        parsed = result.get("parsed") if isinstance(result, dict) else None
-        return parse_reply(parsed if isinstance(parsed, dict) else result.get("raw"))
+        return parse_reply(_reply_data(self.structured.invoke(messages)))
 
     def read(self, answerer: Answerer, question: str, history: list[str], extractive: Answer) -> Answer:
         """The checked reader answer, or `extractive` (the answerer's reply) with the reason logged."""
