@@ -199,15 +199,32 @@ def english_names() -> dict[str, tuple[Place, ...]]:
 def find_english(text: str) -> list[tuple[Place, ...]]:
     """Places an English text names (Hangzhou, Jiangsu Province, Hengdong County), each as the
     tuple of places of that name, longest name first."""
-    words = _LATIN_WORDS.findall(text.lower())
+    return [places for _, _, places in _english_spans(text)]
+
+
+def english_in_chinese(text: str) -> str:
+    """The English text with each place name that names one place only written as residents write it
+    in Chinese (Liaocheng's ten major projects -> 聊城's ten major projects): a translating model then
+    copies the place instead of guessing it (Liaocheng -> 辽宁省)."""
+    out, last = [], 0
+    for start, end, places in _english_spans(text):
+        if len(places) == 1:
+            out += [text[last:start], places[0].short or places[0].name]
+            last = end
+    return "".join(out) + text[last:]
+
+
+def _english_spans(text: str) -> list[tuple[int, int, tuple[Place, ...]]]:
+    """(start, end, places) of each English place name in text, longest name first."""
+    words = list(_LATIN_WORDS.finditer(text.lower()))
     names = english_names()
-    found: list[tuple[Place, ...]] = []
+    found: list[tuple[int, int, tuple[Place, ...]]] = []
     i = 0
     while i < len(words):
         for n in (3, 2, 1):
-            key = " ".join(words[i : i + n])
+            key = " ".join(w.group(0) for w in words[i : i + n])
             if n <= len(words) - i and key in names:
-                found.append(names[key])
+                found.append((words[i].start(), words[i + n - 1].end(), names[key]))
                 i += n
                 break
         else:

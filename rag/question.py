@@ -30,7 +30,7 @@ _ASKED = [
         ),
     ),
     ("date", re.compile(r"(什么|啥)时候|何时|哪一?年|几月|哪个月|哪一?天|几号|日期|when\b", re.I)),
-    ("duration", re.compile(r"多久|多长时间|多少(小时|分钟|天)|几(小时|分钟|天)|how long", re.I)),
+    ("duration", re.compile(r"多久|多长时间|多少(小时|分钟|秒钟?|天)|几(小时|分钟|秒钟?|天)|how long", re.I)),
     # paying or spending verbs before 多少 ask an amount of money: 自己交多少, 要缴多少, 花了多少
     (
         "money",

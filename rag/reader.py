@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from rag.errors import BackendUnavailableError, SettingsError
 from rag.instructions import looks_like_instruction
-from rag.places import find_english
+from rag.places import english_in_chinese, gazetteer
 from rag.settings import Settings
 from rag.types import Answer, Hit
 from rag.verify import Bounds, Passage, Reply, Verdict, verify
@@ -53,7 +53,6 @@ MAX_TOKENS = 256  # one or two sentences in JSON; bounds the time a runaway gene
 READABLE = frozenset({"answered", "no_evidence", "other_subject", "other_year", "guard_blocked"})
 _THINK = re.compile(r"<think>.*?</think>", re.S)  # reasoning models served raw (Qwen3, DeepSeek-R1)
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
-_LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z' -]*[A-Za-z]")
 
 
 @dataclass(frozen=True)
@@ -245,8 +244,9 @@ class LLMReader:
     def translate(self, question: str, history: list[str]) -> str:
         """An English question, read in its conversation, as one standalone Chinese question."""
         assert self.prompts.translate is not None
-        earlier = "".join(f"之前问过：{h.strip()}\n" for h in history[-3:])
-        return self.ask_translation(self.prompts.translate.safe_substitute(question=question.strip(), history=earlier))
+        earlier = "".join(f"之前问过：{english_in_chinese(h.strip())}\n" for h in history[-3:])
+        prompt = self.prompts.translate.safe_substitute(question=english_in_chinese(question.strip()), history=earlier)
+        return self.ask_translation(prompt)
 
     def ask_translation(self, prompt: str) -> str:
         """The model's translation. Transport errors propagate; a malformed reply is a ReplyError."""
@@ -309,17 +309,16 @@ class LLMReader:
     ) -> Answer:
         """An English question, translated by the model, then answered by the rules in Chinese: every
         check speaks Chinese, and no English words can be matched against a Chinese passage. The
-        translation must keep the question's places, years and figures, or it is not used."""
-        if not extractive.refused:  # the English glossary already found a checked answer
-            self._count("answered_by_rules")
-            return extractive
+        translation must keep the question's places, years and figures, or it is not used. It is
+        tried even when the English glossary found an answer: word-by-word, the glossary matches
+        the hotline's 4367万件 to "call-takers"; its answer stands only when the translation finds none."""
         try:
             chinese = self.translate(question, history)
         except ReplyError as exc:
             return self._fallback(extractive, "garbage", question, str(exc))
         except Exception as exc:  # timeout, connection refused, HTTP 5xx
             return self._fallback(extractive, _failure(exc), question, f"{type(exc).__name__}: {exc}")
-        chinese = _place_names_in_chinese(chinese)
+        chinese = _restore_constraints(answerer, english_in_chinese(chinese), resolved)
         translated = answerer.standalone(chinese, [])
         if translated.english or not _same_constraints(answerer, resolved, translated):
             return self._fallback(extractive, "translation_changed", question, chinese)
@@ -360,17 +359,13 @@ def _in_english(answer: Answer, chinese: str) -> Answer:
     return replace(answer, text=text, rewritten_question=chinese)
 
 
-def _place_names_in_chinese(text: str) -> str:
-    """A place name a translation left in English (Liaocheng计划…) in its Chinese name, when it names
-    one place only."""
-
-    def chinese(m: re.Match[str]) -> str:
-        found = find_english(m.group(0))
-        if len(found) != 1 or len(found[0]) != 1:
-            return m.group(0)
-        return found[0][0].short or found[0][0].name  # as residents write it: 杭州, not 杭州市
-
-    return _LATIN_RUN.sub(chinese, text)
+def _restore_constraints(answerer: Answerer, chinese: str, original: Question) -> str:
+    """The translation with the years and the place it dropped put back in front (a 1.5B model often
+    leaves out "in 2023"): they are known in code, so the question need not be lost for them."""
+    translated = answerer.standalone(chinese, [])
+    missing = "".join(f"{y}年" for y in original.years if y not in translated.years)
+    place = gazetteer().get(original.places[0]) if len(original.places) == 1 and not translated.places else None
+    return (place.short or place.name if place else "") + missing + chinese
 
 
 def _same_constraints(answerer: Answerer, original: Question, translated: Question) -> bool:

@@ -108,6 +108,7 @@ def test_colloquial_counted_thing_is_answered_and_another_thing_is_refused(citie
         ("医疗费用每人补助多少万元？", "money"),
         ("家里有个4级残疾的，医保自己交多少？", "money"),  # paying 多少 asks an amount of money
         ("青荷驿站推出了多少套房子？", "count"),
+        ("打12345一般要等几秒才有人接？", "duration"),  # seconds are a time span: 230个 cannot answer it
     ],
 )
 def test_the_question_word_decides_the_kind_of_figure_before_a_topic_word(question, asked):

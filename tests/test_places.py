@@ -158,6 +158,17 @@ def test_english_questions_name_places_and_years():
     }  # the corpus decides
 
 
+def test_english_place_names_are_written_in_chinese_for_a_translator():
+    from rag.places import english_in_chinese
+
+    text = "What is the total investment of Liaocheng's projects in Hengdong County and Jiangsu Province?"
+    assert english_in_chinese(text) == "What is the total investment of 聊城's projects in 衡东县 and 江苏?"
+    assert (
+        english_in_chinese("How many meal points are there in Fuzhou?") == "How many meal points are there in Fuzhou?"
+    )
+    assert english_in_chinese("How many homes were built?") == "How many homes were built?"
+
+
 def test_a_folder_without_a_profile_gets_ready_questions_it_can_answer(cities_pipeline):
     profile = cities_pipeline.profile
     assert profile.topics and profile.example == profile.topics[0].questions[0]

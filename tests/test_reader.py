@@ -536,6 +536,7 @@ def test_another_item_of_a_list_sentence_is_no_setting_for_the_figure(weights):
 # --- English questions: translated by the model, answered and checked in Chinese ----------------
 
 ENGLISH = "How many old-age care homes does Zhengzhou have?"
+GLOSSED = "How many community care centres and old-age homes does Zhengzhou have?"
 
 
 def translation(text: str) -> str:
@@ -551,7 +552,15 @@ def test_an_english_question_is_translated_then_answered_by_the_rules(reading, l
     assert answer.rewritten_question == "郑州有多少家养老机构？" and PASSAGE in answer.citations[0].text
     (request,) = llm.requests  # one request: the translation; the rules did the rest
     assert request["body"]["response_format"]["json_schema"]["name"] == "translated_question"
-    assert ENGLISH in request["body"]["messages"][-1]["content"]
+    # the place goes to the model in Chinese, so it is copied, not guessed (Liaocheng -> 辽宁省)
+    assert "How many old-age care homes does 郑州 have?" in request["body"]["messages"][-1]["content"]
+
+
+def test_a_year_the_translation_dropped_is_put_back(reading, llm):
+    llm.reply = translation("郑州有多少家养老机构？")
+    answer = reading.ask("How many old-age care homes did Zhengzhou have in 2024?")
+    assert answer.backend == "llm" and "93家" in answer.text
+    assert answer.rewritten_question == "2024年郑州有多少家养老机构？"
 
 
 @pytest.mark.parametrize(
@@ -572,6 +581,17 @@ def test_a_translation_that_changes_place_year_or_figure_is_not_used(reading, ll
 def test_a_place_the_translation_left_in_english_is_read_in_chinese(reading, llm):
     llm.reply = translation("Zhengzhou有多少家养老机构？")
     assert "93家" in reading.ask(ENGLISH).text
+
+
+def test_the_translation_is_tried_before_the_english_glossarys_answer(reading, llm):
+    glossary = reading.answerer.answer(GLOSSED)  # word by word, "community" finds a 社区 figure
+    assert not glossary.refused and "93家" not in glossary.text
+    figure = glossary.figures[0]
+    llm.reply = translation("郑州有多少家养老机构？")
+    answer = reading.ask(GLOSSED)
+    assert answer.backend == "llm" and "93家" in answer.text and figure not in answer.text
+    llm.reply = translation("郑州有多少个火星基地？")  # the rules find nothing for the translation
+    assert figure in reading.ask(GLOSSED).text  # the glossary's checked answer stands
 
 
 def test_a_garbled_translation_keeps_the_english_refusal(reading, llm):
