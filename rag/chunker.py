@@ -28,7 +28,7 @@ _COMMA = re.compile(r"(?<!\d)[，,](?!\d)|(?<=\D)[，,]")
 # places, years) and the text they are embedded and matched by. Bump it when they change: an
 # index built under other rules is stale, and is rebuilt at the next start, reusing the vectors
 # of every unchanged embedded text.
-CHUNK_RULES = 5
+CHUNK_RULES = 6
 
 
 class ChunkerDict(TypedDict):
@@ -100,10 +100,7 @@ def chunk_paragraphs(paragraphs: list[Paragraph], config: ChunkerConfig = Chunke
     for para in paragraphs:
         if para.kind != "body" and not (para.kind in ("title", "heading") and states_a_figure(para.text)):
             continue
-        if para.kind == "body":
-            spans = [cut for s, e in split_sentences(para.text) for cut in _cut_long(para.text, s, e, config.max_chars)]
-        else:  # a headline is one statement, whatever its 30件! punctuation
-            spans = [(0, len(para.text.rstrip()))]
+        spans, span_leads = _spans(para, config)
         n = config.sentences_per_chunk
         for i in range(0, len(spans), n):
             group = spans[i : i + n]
@@ -128,9 +125,49 @@ def chunk_paragraphs(paragraphs: list[Paragraph], config: ChunkerConfig = Chunke
                     date=meta.date if meta else "",
                     publisher=meta.publisher if meta else "",
                     url=meta.url if meta else "",
+                    lead=span_leads[i],
                 )
             )
     return chunks
+
+
+def _spans(para: Paragraph, config: ChunkerConfig) -> tuple[list[tuple[int, int]], list[str]]:
+    """The spans a paragraph is chunked by, each with the lead of the list it continues."""
+    if para.kind != "body":  # a headline is one statement, whatever its 30件! punctuation
+        return [(0, len(para.text.rstrip()))], [""]
+    sentences = split_sentences(para.text)
+    spans: list[tuple[int, int]] = []
+    leads: list[str] = []
+    for (s, e), lead in zip(sentences, list_leads(para.text, sentences), strict=True):
+        cuts = _cut_long(para.text, s, e, config.max_chars)  # an over-long item's pieces share its lead
+        spans += cuts
+        leads += [lead] * len(cuts)
+    return spans, leads
+
+
+_LIST_END = ("；", ";")
+_LEAD_END = re.compile(r"[，,：:]")
+
+
+def list_leads(text: str, sentences: list[tuple[int, int]]) -> list[str]:
+    """For each sentence, the lead of the ；-list it continues, else "". A list's lead is its first
+    item's words before the clause stating the item's figure: in 2025年第一季度,群众来电诉求主要集中在
+    农林畜牧水利1590件,…; 社会保障1485件,…; the second item is of 2025年第一季度 too."""
+    leads, lead = [], ""
+    for i, (s, e) in enumerate(sentences):
+        continues = i > 0 and text[sentences[i - 1][0] : sentences[i - 1][1]].rstrip().endswith(_LIST_END)
+        if not continues:
+            lead = _lead_of(text[s:e])
+        leads.append(lead if continues else "")
+    return leads
+
+
+def _lead_of(sentence: str) -> str:
+    first = next((f for f in extract_figures(sentence) if f.unit and not is_date(f)), None)
+    if first is None:
+        return ""
+    cuts = [m.end() for m in _LEAD_END.finditer(sentence, 0, first.start)]
+    return sentence[: cuts[-1]] if cuts else ""
 
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\s*年)")

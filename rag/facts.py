@@ -283,7 +283,7 @@ def support(
 def _setting(fact: Fact) -> str:
     """The fact's heading and the clauses of its sentence that are not items of their own."""
     text = fact.chunk.text
-    kept = [fact.chunk.heading]
+    kept = [fact.chunk.heading, fact.chunk.lead]
     clauses = _pieces(text)
     for i, (s, e) in enumerate(clauses):
         piece = text[s:e]

@@ -1,7 +1,7 @@
 """The knowledge base in Milvus: dense vectors and jieba BM25 in one collection.
 
 One row per chunk: its id (primary key), the chunk's text and metadata as scalar fields
-(source, offsets, article, section, places and years as arrays, date, publisher, url),
+(source, offsets, article, section, places and years as arrays, date, publisher, url, a list item's lead),
 its e5 vector, and the text BM25 reads, which Milvus cuts with its jieba analyzer into a
 sparse vector itself (a BM25 function). A search is one `hybrid_search`: a dense request
 and a BM25 request, each filtered by the question's place and year as a filter expression
@@ -66,7 +66,7 @@ except ImportError as exc:  # an install extra: say how to get it
 # The iterator warns on every read that Milvus Lite has no MVCC timestamp; it reads correctly.
 logging.getLogger("pymilvus").setLevel(logging.ERROR)
 
-TEXT_FIELDS = ("text", "source", "article", "section", "date", "publisher", "url")
+TEXT_FIELDS = ("text", "source", "article", "section", "date", "publisher", "url", "lead")
 SCALARS = ("id", *TEXT_FIELDS, "start", "end", "places", "years")  # what a Chunk is rebuilt from
 MAX_TEXT = 65_535  # Milvus's longest VARCHAR
 MAX_LIST = 256  # places or years on one chunk
@@ -174,6 +174,7 @@ def _chunk(row: dict[str, Any]) -> Chunk:
         date=row["date"],
         publisher=row["publisher"],
         url=row["url"],
+        lead=row["lead"],
     )
 
 

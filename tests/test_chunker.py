@@ -174,6 +174,22 @@ def test_a_sentence_repeated_in_one_file_is_indexed_once():
     assert [c.text for c in chunks] == ["全市93家养老机构。", "其他内容。"]
 
 
+def test_a_later_item_of_a_semicolon_list_keeps_the_lists_lead():
+    text = (
+        "标题\n\n2025年第一季度,群众来电诉求主要集中在农林畜牧水利1590件,占诉求量的14.23%;"
+        "社会保障1485件,占诉求量的13.29%;公安执法1152件。下一句新增10个。\n\n"
+        "2023年实事主要包括：加装燃气报警器10万户；建设30家智慧养老院。\n"
+    )
+    chunks = {c.text: c for c in chunk_paragraphs(parse(text, "list.txt"))}
+    assert chunks["社会保障1485件,占诉求量的13.29%;"].lead == "2025年第一季度,"
+    assert chunks["公安执法1152件。"].lead == "2025年第一季度,"
+    assert chunks["下一句新增10个。"].lead == ""  # a 。 ends the list
+    assert chunks["建设30家智慧养老院。"].lead == "2023年实事主要包括："
+    first = chunks["2023年实事主要包括：加装燃气报警器10万户；"]
+    assert first.lead == "" and "2023年实事主要包括：建设30家" in chunks["建设30家智慧养老院。"].retrieval_text()
+    assert chunks["建设30家智慧养老院。"].text == "建设30家智慧养老院。"  # what is cited stays the source's words
+
+
 @pytest.mark.parametrize(
     ("text", "years"),
     [

@@ -184,3 +184,10 @@ def test_a_covered_county_is_found_without_its_suffix(cities_pipeline):
     question = cities_pipeline.answerer.standalone("衡东12345热线一季度接了多少电话？", [])
     assert question.places == ("衡东县",)
     assert cities_pipeline.answerer.standalone("东区有多少个助餐点？", []).places == ()
+
+
+def test_a_later_item_of_a_list_answers_with_the_lists_quarter(cities_pipeline):
+    # 生活公用1050件 is the fourth item of a ；-list led by 2025年第一季度: the item alone names no quarter,
+    # and a sentence of the quarter's 12345 figures answered instead (277件)
+    answer = cities_pipeline.ask("衡东县12345热线2025年第一季度生活公用类诉求有多少件？")
+    assert not answer.refused and "1050件" in answer.text and "277件" not in answer.text
