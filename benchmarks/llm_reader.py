@@ -83,7 +83,7 @@ class ReplyCache:
         """Route the reader's model calls (reading, and translating English questions) through the cache."""
         from rag.verify import Reply as ModelReply
 
-        ask, translate = reader.ask_model, reader.ask_translation
+        ask, translate, judge = reader.ask_model, reader.ask_translation, reader.ask_judgement
 
         def send_read(messages) -> dict:
             reply = ask(messages)
@@ -98,8 +98,13 @@ class ReplyCache:
             key = [reader.model, reader.prompts.translate_schema, prompt]
             return self._entry(key, lambda: {"translation": translate(prompt)})["translation"]
 
+        def cached_judgement(prompt: str) -> bool:
+            key = [reader.model, reader.prompts.judge_schema, reader.prompts.judge_system, prompt]
+            return self._entry(key, lambda: {"judgement": judge(prompt)})["judgement"]
+
         reader.ask_model = cached_read  # type: ignore[method-assign]
         reader.ask_translation = cached_translation  # type: ignore[method-assign]
+        reader.ask_judgement = cached_judgement  # type: ignore[method-assign]
 
     def _entry(self, key: list, send) -> dict:
         """The recorded reply for this request, or the one sent now (and recorded); its seconds counted."""
@@ -269,6 +274,7 @@ def run_suite(name: str, args: argparse.Namespace, base_url: str, cache: ReplyCa
         "reader": {k: rd[k].value for k, _ in ROWS}
         | {"p50": pct(system.latency_ms, 50), "p95": pct(system.latency_ms, 95)},
         "outcomes": dict(Counter(system.outcomes.values()).most_common()),
+        "second_readings": dict(reader.judgements),
         "slow": cache.slow,
         "details": details,
         "failures": {
@@ -297,6 +303,8 @@ def print_result(result: dict, timeout: float) -> None:
     print("\nReader outcomes (accepted, or the check that sent the resident the extractive answer):")
     for outcome, n in result["outcomes"].items():
         print(f"  {outcome:22s} {n}")
+    said = result["second_readings"]
+    print(f"  second readings (a clause saying too few of the question's words): {said or 'none'}")
     print(f"  model replies slower than {timeout:.0f} s: {result['slow']}")
     for kind, items in result["failures"].items():
         for item in items:

@@ -65,6 +65,11 @@ class Prompts:
     # optional (reader-v3 on): an English question is translated, then answered and checked in Chinese
     translate: Template | None = None
     translate_schema: dict[str, Any] | None = None
+    # optional (reader-v4 on): a second reading of one sentence, when its words say too little of the
+    # question to tell a resident's own wording from another subject (rag/verify.py, Bounds.judge)
+    judge: Template | None = None
+    judge_schema: dict[str, Any] | None = None
+    judge_system: str = ""  # its instructions, as a system message (judge-system.txt)
 
     @classmethod
     def load(cls, where: str) -> Prompts:
@@ -84,20 +89,25 @@ class Prompts:
             raise SettingsError(
                 f"{where}/schema.json needs a name and a schema (an OpenAI json_schema response format)."
             )
-        translate, translate_schema = _translation(folder, where)
-        return cls(Template(system), Template(user), parsed, translate, translate_schema)
+        translate, translate_schema = _optional_step(folder, where, "translate")
+        judge, judge_schema = _optional_step(folder, where, "judge")
+        instructions = folder.joinpath("judge-system.txt")
+        judge_system = instructions.read_text(encoding="utf-8").strip() if instructions.is_file() else ""
+        return cls(
+            Template(system), Template(user), parsed, translate, translate_schema, judge, judge_schema, judge_system
+        )
 
 
-def _translation(folder: Any, where: str) -> tuple[Template | None, dict[str, Any] | None]:
-    """The translation prompt and schema, when the folder has both (translate.txt, translate.json)."""
-    text, schema = folder.joinpath("translate.txt"), folder.joinpath("translate.json")
+def _optional_step(folder: Any, where: str, step: str) -> tuple[Template | None, dict[str, Any] | None]:
+    """An optional request's prompt and schema, when the folder has both (translate.txt, translate.json)."""
+    text, schema = folder.joinpath(f"{step}.txt"), folder.joinpath(f"{step}.json")
     if not (text.is_file() and schema.is_file()):
         return None, None
     try:
         parsed = json.loads(schema.read_text(encoding="utf-8"))
         return Template(text.read_text(encoding="utf-8")), parsed
     except (OSError, ValueError) as exc:
-        raise SettingsError(f"{where}/translate.json: not a JSON schema response format ({exc}).") from exc
+        raise SettingsError(f"{where}/{step}.json: not a JSON schema response format ({exc}).") from exc
 
 
 _PROMPT_FILES = ("system.txt", "user.txt", "schema.json")
@@ -229,7 +239,10 @@ class LLMReader:
         self.structured = self._structured(self.prompts.schema)
         translation = self.prompts.translate_schema
         self.translator = self._structured(translation) if translation is not None else None
+        judgement = self.prompts.judge_schema
+        self.judger = self._structured(judgement) if judgement is not None else None
         self.outcomes: Counter[str] = Counter()  # "accepted", or why the extractive answer was shown
+        self.judgements: Counter[str] = Counter()  # second readings: "yes", "no", or "failed"
         self._lock = threading.Lock()
 
     def _structured(self, schema: dict[str, Any]) -> Any:
@@ -258,6 +271,31 @@ class LLMReader:
         if not isinstance(text, str) or not text.strip():
             raise ReplyError(f"no translated question: {data!r:.200}")
         return text.strip()
+
+    def judge(self, question: str, sentence: str, figure: str) -> bool:
+        """Whether, on a second reading, the sentence's figure counts what the question asks. Any
+        failure is a no: the resident then gets the extractive answer, as without this step."""
+        assert self.prompts.judge is not None
+        prompt = self.prompts.judge.safe_substitute(question=question, sentence=sentence, figure=figure).strip()
+        try:
+            said = self.ask_judgement(prompt)
+        except Exception as exc:  # timeout, connection refused, HTTP 5xx, a malformed reply
+            self._judged("failed")
+            log.info("LLM reader: second reading failed (%s: %s)", type(exc).__name__, exc)
+            return False
+        self._judged("yes" if said else "no")
+        return said
+
+    def ask_judgement(self, prompt: str) -> bool:
+        """The model's judgement. Transport errors propagate; a malformed reply is a ReplyError."""
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        assert self.judger is not None
+        instructions = [SystemMessage(content=self.prompts.judge_system)] if self.prompts.judge_system else []
+        said = _reply_data(self.judger.invoke([*instructions, HumanMessage(content=prompt)])).get("answers")
+        if not isinstance(said, bool):
+            raise ReplyError(f"no judgement: {said!r:.200}")
+        return said
 
     def ask_model(self, messages: list[BaseMessage]) -> Reply:
         """The model's structured reply. Transport errors propagate; a malformed reply is a ReplyError."""
@@ -297,7 +335,12 @@ class LLMReader:
             resolved,
             passages,
             places=places,
-            bounds=Bounds(answerer.weights, self.settings.llm_min_support, answerer.means_at),
+            bounds=Bounds(
+                answerer.weights,
+                self.settings.llm_min_support,
+                answerer.means_at,
+                judge=self.judge if self.judger is not None else None,
+            ),
             hotline=answerer.profile.hotline,
         )
         if not verdict.ok:
@@ -351,6 +394,10 @@ class LLMReader:
     def _count(self, outcome: str) -> None:
         with self._lock:
             self.outcomes[outcome] += 1
+
+    def _judged(self, said: str) -> None:
+        with self._lock:
+            self.judgements[said] += 1
 
 
 def _in_english(answer: Answer, chinese: str) -> Answer:

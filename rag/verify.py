@@ -13,7 +13,9 @@ checks, in order (the first that fails is the verdict's reason):
 - wrong_measure: no figure of the answer counts what was asked: its unit (rag.question.unit_fits),
   for a count the thing it counts (rag.facts.names_counted: 16个地级市 for 三甲医院), for a follow-up
   its own subject (rag.facts.speaks_of_focus: 其中省长信箱… is not answered by all channels' 277件),
-  and its clause says enough of what the question asks in words some article uses (_in_articles_words).
+  and its clause says enough of what the question asks in words some article uses (_in_articles_words),
+  or, when it says some but too few, a second reading of its sentence by the model (Bounds.judge) says
+  the figure counts what was asked.
 - wrong_place / wrong_year: a passage the answer rests on is of another place or year.
 - uncited: an answer without a figure that cites no passage it was given.
 - unsupported_wording: an answer without a figure whose words are mostly not in its passages, or
@@ -116,6 +118,10 @@ class Bounds:
     min_support: float  # of the question's words, the share its clause (or, less, its sentence) says
     # index position -> whether that chunk says a word in other words (Answerer.means_at)
     means: Callable[[int], Callable[[str], bool]] | None = None
+    # (question, sentence, figure) -> whether the figure counts what is asked: a second reading for a
+    # clause that says too few of the question's words, which a resident's wording (一年下来, 老百姓)
+    # and another subject (公积金 for 各类诉求) both cause
+    judge: Callable[[str, str, str], bool] | None = None
 
     def says(self, passage: Passage) -> Callable[[str], bool] | None:
         """Whether the passage says a word in other words; None when that cannot be asked."""
@@ -144,7 +150,10 @@ def _counts_what_was_asked(question: Question, passage: Passage, g: Figure, boun
             wanted = _in_articles_words(question, bounds.weights)
             if wanted.terms and support(wanted, bounds.weights, quoted, means, siblings=False) == 0.0:
                 return False  # only other clauses say the question's words (another item of a list)
-            return support(wanted, bounds.weights, quoted, means) >= least
+            if support(wanted, bounds.weights, quoted, means) >= least:
+                return True
+            sentence = f"{passage.chunk.lead}{passage.chunk.text}"
+            return bounds.judge is not None and bounds.judge(question.text, sentence, g.text)
     return False  # a sentence split_facts will not quote (it speaks to the assistant)
 
 

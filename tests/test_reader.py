@@ -325,14 +325,14 @@ def weights() -> TermWeights:
     return TermWeights([chunk(text) for text in corpus])
 
 
-def check(answer: str, passages: list[Chunk], question: str, weights, cited=(1,), places=("苏州市",)):
+def check(answer: str, passages: list[Chunk], question: str, weights, cited=(1,), places=("苏州市",), judge=None):
     numbered = [Passage(i, c) for i, c in enumerate(passages, start=1)]
     return verify(
         Reply(True, answer, tuple(cited)),
         analyse(question),
         numbered,
         places=places,
-        bounds=Bounds(weights, Settings().llm_min_support),
+        bounds=Bounds(weights, Settings().llm_min_support, judge=judge),
     )
 
 
@@ -395,6 +395,40 @@ def test_a_date_does_not_answer_how_many(weights):
 )
 def test_a_figure_of_another_subject_is_rejected(weights, answer, passage, question):
     assert check(answer, [chunk(passage)], question, weights).reason == "wrong_measure"
+
+
+RESIDENTS_WORDS = "苏州城乡群众反映的诉求有多少件？"  # 城乡 and 群众 are words of other sentences here
+TOTAL = "苏州全市受理有效服务诉求1484.36万件"
+
+
+def test_a_clause_saying_too_few_of_the_question_is_read_again(weights):
+    assert check("1484.36万件。", [chunk(TOTAL)], RESIDENTS_WORDS, weights).reason == "wrong_measure"
+    asked = []
+
+    def judge(question: str, sentence: str, figure: str) -> bool:
+        asked.append((question, sentence, figure))
+        return True
+
+    assert check("1484.36万件。", [chunk(TOTAL)], RESIDENTS_WORDS, weights, judge=judge).ok
+    assert asked == [(RESIDENTS_WORDS, TOTAL, "1484.36万件")]
+    no = check("1484.36万件。", [chunk(TOTAL)], RESIDENTS_WORDS, weights, judge=lambda *_: False)
+    assert no.reason == "wrong_measure"
+
+
+def test_only_a_clause_saying_some_but_too_few_of_the_question_is_read_again(weights):
+    asked = []
+
+    def judge(*args: str) -> bool:
+        asked.append(args)
+        return True
+
+    enough = check(
+        "满意率为70%。", [chunk("群众满意率为70%，及时处办率99%")], "苏州群众满意率是多少？", weights, judge=judge
+    )
+    other = check("4708名。", [chunk("全省4708名民声接听员")], "城镇新增就业多少人？", weights, judge=judge)
+    unit = check("1484.36万件。", [chunk(TOTAL)], "苏州城乡群众的诉求占多少？", weights, judge=judge)
+    assert enough.ok and other.reason == "wrong_measure" and unit.reason == "wrong_measure"
+    assert asked == []  # words enough, none of them, or a count for a share: the checks decide alone
 
 
 def test_citations_are_numbered_in_order_of_use(weights):
@@ -531,6 +565,42 @@ def test_another_item_of_a_list_sentence_is_no_setting_for_the_figure(weights):
     assert verdict.reason == "wrong_measure"
     alone = [chunk("住房公积金提取业务网上办理2000个")]
     assert check("公积金提取业务2000个。", alone, "苏州公积金提取业务有多少个？", weights).ok
+
+
+# --- a second reading, when a figure's clause says too few of the question's words ---------------
+
+DOUBTFUL = "郑州城乡老人吃饭的助餐点有多少个？"  # 城乡 and 老人 are words of other sentences here
+
+
+def read_and_judged(answer: str, said: object) -> str:
+    """One reply for both requests (the stub sends the same to each): each reads its own field."""
+    return json.dumps({"found": True, "answer": answer, "cited": [1], "answers": said}, ensure_ascii=False)
+
+
+def test_a_doubtful_figure_is_shown_when_a_second_reading_confirms_it(reading, llm):
+    llm.reply = read_and_judged("1166个助餐点。", True)
+    answer = reading.ask(DOUBTFUL)
+    assert answer.backend == "llm" and "1166个" in answer.text and MEALS in answer.citations[0].text
+    _, judged = llm.requests
+    fmt = judged["body"]["response_format"]["json_schema"]
+    assert fmt["name"] == "figure_judgement" and list(fmt["schema"]["properties"]) == ["answers"]
+    system, user = judged["body"]["messages"]  # the instructions from the package's judge-system.txt
+    assert system["role"] == "system" and "数的正是问题问的那件事" in system["content"]
+    assert DOUBTFUL in user["content"] and MEALS in user["content"] and "“1166个”" in user["content"]
+
+
+@pytest.mark.parametrize("said", [False, "maybe"])
+def test_a_doubtful_figure_is_not_shown_unless_the_second_reading_confirms_it(reading, llm, said):
+    before = reading.reader.judgements["no" if said is False else "failed"]
+    llm.reply = read_and_judged("1166个助餐点。", said)
+    answer = reading.ask(DOUBTFUL)
+    assert answer.backend == "extractive" and len(llm.requests) == 2
+    assert reading.reader.judgements["no" if said is False else "failed"] == before + 1
+
+
+def test_a_figure_whose_clause_says_enough_is_not_read_again(reading, llm):
+    llm.reply = read_and_judged("郑州全市共有93家养老机构。", False)
+    assert reading.ask(QUESTION).backend == "llm" and len(llm.requests) == 1
 
 
 # --- English questions: translated by the model, answered and checked in Chinese ----------------
