@@ -140,6 +140,7 @@ class ReaderSystem(PipelineSystem):
         super().__init__(pipeline, "reader")
         self.cache = cache
         self.outcomes: dict[str, str] = {}
+        self.model_seconds: dict[str, float] = {}  # by question, when the model was asked
         self.latency_ms: list[float] = []
 
     def ask(self, question: str, history: list[str]) -> Reply:
@@ -153,6 +154,7 @@ class ReaderSystem(PipelineSystem):
         model = self.cache.seconds
         if self.cache.calls > calls:  # the model was asked (to read, or to translate and read)
             self.cache.used.append(model)
+            self.model_seconds[question + "|" + "|".join(history)] = model
         # a cached reply took no time now: count the seconds it took when it was made
         self.latency_ms.append((own + model if self.cache.folder else own) * 1000)
         outcome = next(iter(reader.outcomes - before), "not_asked")
@@ -262,6 +264,7 @@ def run_suite(name: str, args: argparse.Namespace, base_url: str, cache: ReplyCa
                 "reader": r.replied.text,
                 "reader_refused": r.replied.refused,
                 "outcome": system.outcomes.get(q.question + "|" + "|".join(q.history), ""),
+                "model_seconds": system.model_seconds.get(q.question + "|" + "|".join(q.history)),
             }
         )
     return {

@@ -138,7 +138,7 @@ def render_passages(passages: list[Passage]) -> str:
         if c.section and c.section != c.article and c.section != section and row == c.text:
             section = c.section
             lines.append(f"{c.section}：")
-        lines.append(f"[{p.number}] {row}")
+        lines.append(f"[{p.number}] {c.lead}{row}")  # a list's later item with the words leading into it
     return "\n".join(lines)
 
 

@@ -676,3 +676,11 @@ def test_an_english_follow_up_is_translated_with_its_conversation(reading, llm):
     assert "93家" in answer.text and answer.backend == "llm"
     (request,) = llm.requests
     assert "之前问过：How many old-age care homes are there?" in request["body"]["messages"][-1]["content"]
+
+
+def test_a_list_item_is_shown_to_the_model_with_the_words_leading_into_it():
+    from rag.reader import render_passages
+
+    item = replace(chunk("社会保障1485件,占诉求量的13.29%;"), lead="2025年第一季度,")
+    shown = render_passages([Passage(1, item)])
+    assert "[1] 2025年第一季度,社会保障1485件" in shown
