@@ -30,7 +30,7 @@ _ASKED = [
         ),
     ),
     ("date", re.compile(r"(什么|啥)时候|何时|哪一?年|几月|哪个月|哪一?天|几号|日期|when\b", re.I)),
-    ("duration", re.compile(r"多久|多长时间|多少(小时|分钟|秒钟?|天)|几(小时|分钟|秒钟?|天)|how long", re.I)),
+    ("duration", re.compile(r"多久|多长时间|(多少|几)个?(小时|分钟|秒钟?|天|工作日|月|周)|how long", re.I)),
     # paying or spending verbs before 多少 ask an amount of money: 自己交多少, 要缴多少, 花了多少
     (
         "money",
@@ -73,7 +73,7 @@ _ASKED_WORDING = re.compile(
 _MEASURE = re.compile(rf"(?:多少|几)({_COUNTING_MEASURES}|万)")
 _UNITS_FOR = {
     "date": {"年", "月", "日"},
-    "duration": {"小时", "分钟", "秒", "秒钟", "天", "年"},
+    "duration": {"小时", "个小时", "分钟", "秒", "秒钟", "天", "个工作日", "工作日", "周", "个月", "年"},
     "money": {"元"},
     "change": {"%", "倍"},
     "ratio": {"%"},
@@ -82,7 +82,26 @@ _UNITS_FOR = {
 }
 _COUNTING = {"个", "家", "所", "座", "支", "项", "处", "条", "种", "级"}
 _PEOPLE = {"人", "名", "位", "人次"}
-_NOT_COUNTS = {"%", "元", "年", "月", "日", "小时", "分钟", "天", "平方米", "公里", "倍"}
+_NOT_COUNTS = {
+    "%",
+    "元",
+    "年",
+    "月",
+    "日",
+    "小时",
+    "个小时",
+    "分钟",
+    "秒",
+    "秒钟",
+    "天",
+    "个工作日",
+    "工作日",
+    "周",
+    "个月",
+    "平方米",
+    "公里",
+    "倍",
+}
 
 _FOLLOWUP_START = re.compile(r"^(那|那么|还有|另外|其中|再问|and\b|what about|how about)", re.I)
 _FOLLOWUP_END = re.compile(r"呢[？?！!。.\s]*$")

@@ -162,3 +162,12 @@ def test_a_figure_in_a_name_is_judged_by_the_part_that_holds_it():
     assert not claims(question, question.figures[0])
     premise = analyse("咨询类诉求平均办理时长是5天吗？")
     assert claims(premise, premise.figures[0])
+
+
+def test_working_days_weeks_and_months_are_spans_of_time_not_counts():
+    from rag.question import unit_fits
+
+    assert analyse("办结需要几个工作日？").asked == "duration"
+    assert unit_fits(analyse("咨询类诉求平均办理时长多久？"), "个工作日") is True
+    assert unit_fits(analyse("新建了几个社区食堂？"), "个工作日") is False  # 个 is not any unit
+    assert unit_fits(analyse("新建了几个社区食堂？"), "秒") is False
