@@ -43,6 +43,7 @@ from rag.question import (
     analyse,
     asked_about,
     claims,
+    contrasted,
     looks_like_followup,
     merge,
     split_parts,
@@ -171,7 +172,10 @@ class Answerer:
         else:
             first = replace(self.weights.ground(analyse(parts[0], lexicon=self.lexicon)), places=question.places)
             questions = [first]
-            questions += [self.weights.ground(merge(analyse(part, lexicon=self.lexicon), first)) for part in parts[1:]]
+            questions += [
+                self.weights.ground(merge(analyse(part, lexicon=self.lexicon), first, contrasted(parts[0], part)))
+                for part in parts[1:]
+            ]
         facts: list[Fact] = []
         hits: list[Hit] = []
         unanswered: list[tuple[str, Question]] = []

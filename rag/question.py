@@ -369,15 +369,30 @@ def asked_about(part: str) -> str:
     return _TRAILING_VERB.sub("", words).strip(" ，,的")
 
 
+def contrasted(first: str, part: str) -> frozenset[str]:
+    """The word of the first part that a parallel part replaces: in 群众诉求在线解答率、企业诉求在线
+    解答率, the two share their tail (诉求在线解答率), and 群众 is what 企业 stands against, so the
+    second part must not borrow it with the first part's setting (江苏省12345热线2024年)."""
+    a, b = jieba.lcut(asked_about(first)), jieba.lcut(asked_about(part))
+    shared = 0
+    while shared < min(len(a), len(b)) - 1 and a[-1 - shared] == b[-1 - shared]:
+        shared += 1
+    if not shared or len(a) <= shared:
+        return frozenset()
+    word = a[-1 - shared]
+    return frozenset({word}) if word not in b else frozenset()
+
+
 def looks_like_followup(text: str) -> bool:
     """Wording that only makes sense after an earlier question: 那农村呢？ 其中护理型床位占多少？"""
     text = text.strip()
     return bool(_FOLLOWUP_START.search(text) or _FOLLOWUP_END.search(text))
 
 
-def merge(current: Question, previous: Question) -> Question:
-    """The follow-up read in the light of the earlier question: its own words weigh double."""
-    terms = {t: w * 0.3 for t, w in previous.terms.items()}
+def merge(current: Question, previous: Question, withheld: frozenset[str] = frozenset()) -> Question:
+    """The follow-up read in the light of the earlier question: its own words weigh double.
+    `withheld`: words of the earlier question that the follow-up replaces (see contrasted)."""
+    terms = {t: w * 0.3 for t, w in previous.terms.items() if t not in withheld}
     for t, w in current.terms.items():
         terms[t] = max(terms.get(t, 0.0), w)
     alternatives = {**previous.alternatives, **current.alternatives}

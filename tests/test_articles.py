@@ -145,6 +145,18 @@ def test_a_question_asking_each_of_joined_things_becomes_one_part_per_thing():
     assert split_parts("其中转到县(市、区)和“三区”的各有多少？") == ["其中转到县(市、区)有多少？", "“三区”的有多少？"]
 
 
+def test_a_parallel_part_borrows_the_first_parts_setting_but_not_the_word_it_stands_against(cities_pipeline):
+    from rag.question import contrasted
+
+    first, second = "江苏12345热线2024年群众诉求在线解答率是多少？", "企业诉求在线解答率是多少？"
+    assert contrasted(first, second) == {"群众"}
+    assert contrasted("养老床位完成了多少张？", "困难重度残疾人养护床位完成了多少张？") == {"养老"}
+    assert contrasted("全市学位一共多少", "其中寄宿制学校新增了多少") == frozenset()  # not parallel: it borrows all
+    # 群众和企业诉求在线解答率68.45% names both; 企业诉求在线解答率74.01% is the one asked
+    answer = cities_pipeline.ask("江苏省12345热线2024年群众诉求在线解答率和企业诉求在线解答率分别是多少？")
+    assert "68.36%" in answer.text and "74.01%" in answer.text and "68.45%" not in answer.text
+
+
 def test_what_a_part_asks_about_is_its_words_without_the_question_word():
     from rag.question import asked_about
 
