@@ -415,6 +415,18 @@ def test_a_clause_saying_too_few_of_the_question_is_read_again(weights):
     assert no.reason == "wrong_measure"
 
 
+def test_a_date_is_read_again_whole_not_as_its_month(weights):
+    asked = []
+
+    def judge(*args: str) -> bool:
+        asked.append(args)
+        return True
+
+    passage = chunk("即日起至11月15日,群众可通过网站填写调查问卷")
+    verdict = check("11月15日前可以填。", [passage], "苏州城乡群众的问卷最晚哪天前能填？", weights, judge=judge)
+    assert verdict.ok and {figure for *_, figure in asked} == {"11月15日"}
+
+
 def test_only_a_clause_saying_some_but_too_few_of_the_question_is_read_again(weights):
     asked = []
 
