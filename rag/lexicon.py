@@ -154,11 +154,17 @@ DOMAIN_WORDS = (
 
 _LATIN = re.compile(r"[A-Za-z]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 
 
 def is_english(text: str) -> bool:
-    """Mostly Latin letters and no Chinese: answer from the Chinese source, say so in English."""
-    return bool(_LATIN.search(text)) and not _CJK.search(text)
+    """Written in English: Latin letters, and Chinese at most as a quoted term (… home elderly-care bed
+    (家庭养老床位) in Luoyang?). A Chinese question naming HPV疫苗 or 12345 stays Chinese."""
+    latin, chinese = len(_LATIN.findall(text)), len(_CJK.findall(text))
+    return latin > 0 and latin >= ENGLISH_SHARE * chinese
+
+
+ENGLISH_SHARE = 4  # Latin letters per Chinese character: an English word is ~5 letters, a Chinese one ~2 characters
 
 
 @dataclass(frozen=True)
@@ -173,9 +179,10 @@ class Lexicon:
         return cls({**COLLOQUIAL, **words}, {**ENGLISH, **english})
 
     def english_to_chinese(self, text: str) -> str:
-        """Chinese search terms for an English question ('' when none is known)."""
+        """Chinese search terms for an English question ('' when none is known): the glossary's, and
+        any the resident wrote in Chinese (city stations (城市驿站): the article's own word)."""
         low = text.lower()
-        terms: list[str] = []
+        terms: list[str] = _CJK_RUN.findall(text)
         for phrase in sorted(self.english, key=len, reverse=True):
             if phrase in low:
                 low = low.replace(phrase, " ")

@@ -113,6 +113,13 @@ def test_english_question_is_answered_from_the_chinese_source(pipeline):
     assert "93家" in answer.text
 
 
+def test_an_english_question_quoting_the_chinese_term_is_english_and_uses_the_term(pipeline):
+    answer = ask(pipeline, "How many city stations (城市驿站) has Zhengzhou built?")
+    assert answer.text.startswith("According to") and "214座" in answer.text
+    chinese = ask(pipeline, "郑州打HPV疫苗和12345热线的城市驿站建了多少座？")
+    assert not chinese.text.startswith("According to")  # Latin letters in a Chinese question: Chinese
+
+
 @pytest.mark.parametrize("question", ["", "   ", "\n\t", "😀😀😀", "？？？"])
 def test_empty_or_wordless_question_gets_a_prompt(pipeline, question):
     answer = ask(pipeline, question)
