@@ -6,7 +6,8 @@ checks, in order (the first that fails is the verdict's reason):
 - not_found: the model says the passages do not answer.
 - empty: it says they do, but wrote nothing.
 - unsupported_figure: a figure that no passage states as written, with its qualifier: 70.3% for
-  the source's 70%, 99.0% for 99%, 4.8万 for 近4.8万 are all rejected. The passage that states a
+  the source's 70% and 4.8万 for 近4.8万 are rejected; 99.0% for 99% and 70% for 七成 (the same value
+  and qualifier, written otherwise) are first rewritten as the source writes them. The passage that states a
   figure is found here, in code: a small model's own passage numbers are often one off.
 - no_figure: the question asks for a figure and the answer states none (a date does not answer
   "how many").
@@ -94,6 +95,22 @@ def states(passage: Passage, fig: Figure) -> Figure | None:
         if same_value(fig, g, strict_qualifier=True) and written in g.text.replace(" ", ""):
             return g
     return None
+
+
+def _as_the_source_writes(text: str, passages: list[Passage], hotline: str) -> str:
+    """The reply with each figure that no passage writes as the model did (70% for 七成, 99.0% for 99%)
+    written as the passages write it, when they write that value, with the same qualifier, one way
+    only. The resident then reads the source's own figure; a figure of another value (70.3% for 70%)
+    or qualifier (4.8万 for 近4.8万) stays, and is rejected."""
+    for fig in reversed(extract_figures(text)):
+        if fig.text in (hotline, HOTLINE) or any(states(p, fig) for p in passages):
+            continue
+        written = {
+            g.text for p in passages for g in extract_figures(p.chunk.text) if same_value(fig, g, strict_qualifier=True)
+        }
+        if len(written) == 1:
+            text = text[: fig.start] + written.pop() + text[fig.end :]
+    return text
 
 
 def _source_of(
@@ -216,6 +233,7 @@ def verify(
     text = _MODEL_MARKER.sub("", reply.answer).strip()
     if not text:
         return Verdict.failed("empty")
+    text = _as_the_source_writes(text, passages, hotline)
     figures = [f for f in extract_figures(text) if f.text != hotline and f.text != HOTLINE]
     used: list[tuple[Figure, Passage, Figure]] = []  # (the reply's figure, the passage, its figure there)
     for fig in figures:
