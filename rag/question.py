@@ -71,9 +71,11 @@ _ASKED_WORDING = re.compile(
     + r"|总数|总量|数目|金额|比例|比重|占比|比率|多少钱|多久|多长时间|什么时候|何时|哪一?年|几月|哪一?天|几号|面积|多大|多高|多长|百分之几|几天|几个?小时|多少天"
 )
 _MEASURE = re.compile(rf"(?:多少|几)({_COUNTING_MEASURES}|万)")
+# spans of time: they answer 多久 and 几个工作日, and never a count (几个社区 is not answered by 1.4个工作日)
+_SPANS = {"小时", "个小时", "分钟", "秒", "秒钟", "天", "个工作日", "工作日", "周", "个月"}
 _UNITS_FOR = {
     "date": {"年", "月", "日"},
-    "duration": {"小时", "个小时", "分钟", "秒", "秒钟", "天", "个工作日", "工作日", "周", "个月", "年"},
+    "duration": _SPANS | {"年"},
     "money": {"元"},
     "change": {"%", "倍"},
     "ratio": {"%"},
@@ -82,26 +84,7 @@ _UNITS_FOR = {
 }
 _COUNTING = {"个", "家", "所", "座", "支", "项", "处", "条", "种", "级"}
 _PEOPLE = {"人", "名", "位", "人次"}
-_NOT_COUNTS = {
-    "%",
-    "元",
-    "年",
-    "月",
-    "日",
-    "小时",
-    "个小时",
-    "分钟",
-    "秒",
-    "秒钟",
-    "天",
-    "个工作日",
-    "工作日",
-    "周",
-    "个月",
-    "平方米",
-    "公里",
-    "倍",
-}
+_NOT_COUNTS = _SPANS | {"%", "元", "年", "月", "日", "平方米", "公里", "倍"}
 
 _FOLLOWUP_START = re.compile(r"^(那|那么|还有|另外|其中|再问|and\b|what about|how about)", re.I)
 _FOLLOWUP_END = re.compile(r"呢[？?！!。.\s]*$")
