@@ -128,7 +128,7 @@ class Settings(BaseSettings):
     # A fact whose words cover at least min_literal_support of the question (but less than
     # min_support) counts a question word it lacks as covered when its sentence is at least
     # min_closeness standard deviations nearer to that word in meaning than the index's average
-    # sentence (colloquial wording). Chosen on the cities-dev split: 1.5 cost Zhengzhou refusals.
+    # sentence (colloquial wording). Chosen on the cities-dev split: 1.5 cost refusals on the seed gate.
     min_literal_support: float = Field(0.2, ge=0.0, le=1.0)
     min_closeness: float = Field(2.0, ge=0.0)
 
