@@ -80,7 +80,7 @@ class ReplyCache:
     calls: int = 0  # model requests made (recorded or sent)
 
     def wrap(self, reader: LLMReader) -> None:
-        """Route the reader's model calls (reading, and translating English questions) through the cache."""
+        """Route the reader's model calls (reading, translating English questions, second readings) through the cache."""
         from rag.verify import Reply as ModelReply
 
         ask, translate, judge = reader.ask_model, reader.ask_translation, reader.ask_judgement

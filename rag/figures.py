@@ -314,3 +314,19 @@ def is_name_part(fig: Figure) -> bool:
 def is_date(fig: Figure) -> bool:
     """2024年, 6月, 18日: a point in time, not a quantity."""
     return fig.unit in ("月", "日") or (fig.unit == "年" and 1900 <= fig.value <= 2100)
+
+
+def whole_date(text: str, fig: Figure) -> str:
+    """A date figure of text as the text writes the whole date (11月 -> 11月15日, 12月 -> 2024年12月:
+    extract_figures gives each part of a date on its own); any other figure as it is."""
+    if not is_date(fig):
+        return fig.text
+    dates = [f for f in extract_figures(text) if is_date(f)]  # in order of position
+    start, end = fig.start, fig.end
+    for f in dates:  # the parts right after it
+        if f.start == end:
+            end = f.end
+    for f in reversed(dates):  # and right before it
+        if f.end == start:
+            start = f.start
+    return text[start:end]

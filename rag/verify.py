@@ -43,7 +43,7 @@ from rag.facts import (
     split_facts,
     support,
 )
-from rag.figures import Figure, extract_figures, is_date, same_value, unsupported_figures
+from rag.figures import Figure, extract_figures, same_value, unsupported_figures, whole_date
 from rag.question import Question, unit_fits
 from rag.types import Chunk, Citation
 
@@ -170,24 +170,8 @@ def _counts_what_was_asked(question: Question, passage: Passage, g: Figure, boun
             if support(wanted, bounds.weights, quoted, means) >= least:
                 return True
             sentence = f"{passage.chunk.lead}{passage.chunk.text}"
-            return bounds.judge is not None and bounds.judge(question.text, sentence, _whole_date(passage, g))
+            return bounds.judge is not None and bounds.judge(question.text, sentence, whole_date(passage.chunk.text, g))
     return False  # a sentence split_facts will not quote (it speaks to the assistant)
-
-
-def _whole_date(passage: Passage, g: Figure) -> str:
-    """A date figure as the sentence writes it whole (11月 -> 11月15日; figures split a date into its
-    parts), so the second reading is asked of the date, not of its month; other figures as they are."""
-    if not is_date(g):
-        return g.text
-    text, dates = passage.chunk.text, [f for f in extract_figures(passage.chunk.text) if is_date(f)]
-    start, end = g.start, g.end
-    for f in dates:  # the parts right after it: 11月 then 15日
-        if f.start == end:
-            end = f.end
-    for f in reversed(dates):  # and right before it: 2024年 before 12月
-        if f.end == start:
-            start = f.start
-    return text[start:end]
 
 
 def _in_articles_words(question: Question, weights: TermWeights) -> Question:
