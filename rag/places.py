@@ -15,6 +15,7 @@ import functools
 import importlib.util
 import io
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -202,12 +203,15 @@ def find_english(text: str) -> list[tuple[Place, ...]]:
     return [places for _, _, places in _english_spans(text)]
 
 
-def english_in_chinese(text: str) -> str:
+def english_in_chinese(text: str, covered: Collection[str] = ()) -> str:
     """The English text with each place name that names one place only written as residents write it
     in Chinese (Liaocheng's ten major projects -> 聊城's ten major projects): a translating model then
-    copies the place instead of guessing it (Liaocheng -> 辽宁省)."""
+    copies the place instead of guessing it (Liaocheng -> 辽宁省). A name of several places (Yichun:
+    宜春 or 伊春) names the one the articles cover (`covered`), when only one of them is."""
     out, last = [], 0
     for start, end, places in _english_spans(text):
+        if len(places) > 1:
+            places = tuple(p for p in places if p.name in covered)
         if len(places) == 1:
             out += [text[last:start], places[0].short or places[0].name]
             last = end

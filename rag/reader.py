@@ -24,6 +24,7 @@ import logging
 import re
 import threading
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -254,11 +255,14 @@ class LLMReader:
             schema, method="json_mode", include_raw=True, response_format={"type": "json_object", **schema}
         )
 
-    def translate(self, question: str, history: list[str]) -> str:
-        """An English question, read in its conversation, as one standalone Chinese question."""
+    def translate(self, question: str, history: list[str], covered: Collection[str] = ()) -> str:
+        """An English question, read in its conversation, as one standalone Chinese question; `covered`:
+        the places the articles cover (an English name of several places names the covered one)."""
         assert self.prompts.translate is not None
-        earlier = "".join(f"之前问过：{english_in_chinese(h.strip())}\n" for h in history[-3:])
-        prompt = self.prompts.translate.safe_substitute(question=english_in_chinese(question.strip()), history=earlier)
+        earlier = "".join(f"之前问过：{english_in_chinese(h.strip(), covered)}\n" for h in history[-3:])
+        prompt = self.prompts.translate.safe_substitute(
+            question=english_in_chinese(question.strip(), covered), history=earlier
+        )
         return self.ask_translation(prompt)
 
     def ask_translation(self, prompt: str) -> str:
@@ -357,12 +361,12 @@ class LLMReader:
         tried even when the English glossary found an answer: word-by-word, the glossary matches
         the hotline's 4367万件 to "call-takers"; its answer stands only when the translation finds none."""
         try:
-            chinese = self.translate(question, history)
+            chinese = self.translate(question, history, answerer.profile.covered_places)
         except ReplyError as exc:
             return self._fallback(extractive, "garbage", question, str(exc))
         except Exception as exc:  # timeout, connection refused, HTTP 5xx
             return self._fallback(extractive, _failure(exc), question, f"{type(exc).__name__}: {exc}")
-        chinese = _restore_constraints(answerer, english_in_chinese(chinese), resolved)
+        chinese = _restore_constraints(answerer, english_in_chinese(chinese, answerer.profile.covered_places), resolved)
         translated = answerer.standalone(chinese, [])
         if translated.english or not _same_constraints(answerer, resolved, translated):
             return self._fallback(extractive, "translation_changed", question, chinese)
@@ -418,8 +422,9 @@ def _restore_constraints(answerer: Answerer, chinese: str, original: Question) -
 
 def _same_constraints(answerer: Answerer, original: Question, translated: Question) -> bool:
     """The translation asks of the same years, of the original's places (one of them, where an English
-    name is ambiguous: Suzhou), and states no other figure: ten -> 十大 would be read as the resident's
-    claim, and "corrected" in a reply to someone who wrote no figure."""
+    name is ambiguous: Suzhou), and states no other figure: ten -> 十项 would be read as the resident's
+    claim, and "corrected" in a reply to someone who wrote no figure (measured: 十项民生项目 was
+    "corrected" with the 五个 fields the ten projects cover)."""
     before, after = set(answerer.places_of(original)), set(answerer.places_of(translated))
     places = after <= before and bool(after) == bool(before)
     return places and set(original.years) == set(translated.years) and _stated(original) == _stated(translated)

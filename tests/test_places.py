@@ -169,6 +169,19 @@ def test_english_place_names_are_written_in_chinese_for_a_translator():
     assert english_in_chinese("How many homes were built?") == "How many homes were built?"
 
 
+def test_an_english_name_of_several_places_names_the_one_the_articles_cover():
+    from rag.places import english_in_chinese
+
+    question = "How many requests did the Yichun 12345 hotline receive?"  # 宜春 or 伊春
+    assert (
+        english_in_chinese(question, covered=("宜春市", "杭州市"))
+        == "How many requests did the 宜春 12345 hotline receive?"
+    )
+    assert english_in_chinese(question, covered=("伊春市",)) == "How many requests did the 伊春 12345 hotline receive?"
+    assert english_in_chinese(question, covered=("宜春市", "伊春市")) == question  # still two: the model is not told
+    assert english_in_chinese(question) == question
+
+
 def test_a_folder_without_a_profile_gets_ready_questions_it_can_answer(cities_pipeline):
     profile = cities_pipeline.profile
     assert profile.topics and profile.example == profile.topics[0].questions[0]
