@@ -19,12 +19,14 @@ import jieba.posseg as pseg
 from rag.constants import HOTLINE
 from rag.figures import Figure, extract_figures, is_date, same_value
 from rag.instructions import looks_like_instruction
+from rag.places import gazetteer
 from rag.question import Question, unit_fits
 from rag.tokens import ensure_initialised
 from rag.types import Chunk, Hit
 
 _CLAUSE_END = re.compile(r"[，,；;：:]")
 # A sentence's opening clause that scopes all its figures in time or place.
+_LONGEST_PLACE = 12  # characters: 延边朝鲜族自治州 and longer names fit
 _SCOPE = re.compile(r"截至|截止|目前|以来|期间|年来|今年|去年|\d{4}年|数据显示")
 
 
@@ -387,7 +389,9 @@ def answering_figures(fact: Fact, question: Question) -> tuple[Figure, ...]:
         if any(same_value(f, g, strict_qualifier=True) and f.unit == g.unit for g in fact.figures)
     ]
     figures = [f for f in fact.figures if not any(same_value(f, n) and f.unit == n.unit for n in named)]
-    return tuple(f for f in figures if may_answer(question, f) and not _item_number(fact, f))
+    return tuple(
+        f for f in figures if may_answer(question, f) and not _item_number(fact, f) and not _names_a_year_of(fact, f)
+    )
 
 
 def may_answer(question: Question, fig: Figure) -> bool:
@@ -396,6 +400,15 @@ def may_answer(question: Question, fig: Figure) -> bool:
     if question.asked != "date":
         return not is_date(fig)
     return not (fig.unit == "年" and int(fig.value) in question.years)
+
+
+def _names_a_year_of(fact: Fact, fig: Figure) -> bool:
+    """A year that names what follows it (2023年聊城市十大民生项目: the projects of 2023), not the time
+    of an event: a year directly before a place name. It does not say when a project is finished."""
+    if fig.unit != "年":
+        return False
+    after = fact.chunk.text[fact.start + fig.end : fact.start + fig.end + _LONGEST_PLACE]
+    return any(m.start == 0 for m in gazetteer().find(after))
 
 
 def _item_number(fact: Fact, fig: Figure) -> bool:

@@ -73,6 +73,17 @@ def test_the_year_a_when_question_names_is_not_its_answer():
     assert [f.text for f in deadline] == ["2023年", "12月", "31日"]  # not the 2024年 the resident named
 
 
+def test_a_year_naming_a_place_s_projects_does_not_say_when_one_is_finished():
+    question = analyse("国家区域医疗中心啥时候能盖好？")
+    assert question.asked == "date"
+    projects = answering_figures(
+        _fact("2023年聊城市十大民生项目中,医疗卫生类项目1个,即国家区域医疗中心创建工程"), question
+    )
+    assert "2023年" not in [f.text for f in projects]
+    finished = answering_figures(_fact("国家区域医疗中心创建工程计划2024年12月建成投用"), question)
+    assert [f.text for f in finished] == ["2024年", "12月"]
+
+
 # --- on the real e5 model and the cities index ---------------------------------
 
 
