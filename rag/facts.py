@@ -239,13 +239,9 @@ def _names(question: Question, word: str, lowered: str, means: Callable[[str], b
 
 
 def names_counted(question: Question, text: str, means: Callable[[str], bool] | None = None) -> bool:
-    """Whether `text` names what the question counts (多少个停车位 is not answered by 1793套房源). In
-    other words (`means`) only when the text writes a character of the word: a counted thing said
-    otherwise keeps some of its own (医院 in 医疗机构), where e5 also finds 托育 near a sentence on
-    未成年人保护机构 and 困境儿童, which counts another kind of institution."""
+    """Whether `text` names what the question counts (多少个停车位 is not answered by 1793套房源)."""
     lowered = text.lower()
-    sharing = None if means is None else (lambda word: any(ch in lowered for ch in word) and means(word))
-    return all(_names(question, w, lowered, sharing) for w in question.counted)
+    return all(_names(question, w, lowered, means) for w in question.counted)
 
 
 def speaks_of_focus(question: Question, text: str, means: Callable[[str], bool] | None = None) -> bool:
