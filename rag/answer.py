@@ -164,18 +164,9 @@ class Answerer:
         """Each part of a two-figure question answered on its own; the first part lends
         its subject to the rest (…学位一共多少？其中寄宿制学校新增了多少？). In a conversation
         each part is read against the conversation (打电话的占多少？网上提的又占多少？)."""
-        if history:
-            if any(not analyse(part, lexicon=self.lexicon).nouns for part in parts):
-                # 寒托班呢？开了多少个，完成计划的多少？: a part naming nothing leans on the whole
-                return self._answer_whole(raw, question, searched)
-            questions = [self._standalone(part, history, searched) for part in parts]
-        else:
-            first = replace(self.weights.ground(analyse(parts[0], lexicon=self.lexicon)), places=question.places)
-            questions = [first]
-            questions += [
-                self.weights.ground(merge(analyse(part, lexicon=self.lexicon), first, contrasted(parts[0], part)))
-                for part in parts[1:]
-            ]
+        questions = self._part_questions(question, parts, history, searched)
+        if not questions:
+            return self._answer_whole(raw, question, searched)
         facts: list[Fact] = []
         hits: list[Hit] = []
         unanswered: list[tuple[str, Question]] = []
@@ -245,6 +236,28 @@ class Answerer:
             ids = in_years if ids is None else ids & in_years
         # the constraint travels with the positions: a store that filters by metadata (Milvus) uses it
         return None if ids is None else Allowed(ids, places, question.years)
+
+    def part_questions(self, text: str, history: list[str]) -> list[Question]:
+        """Each part of a several-figure question as a question of its own, as the rules answer it
+        (the first part lending its subject to the rest); [] when it asks one figure, or when a
+        part names nothing and leans on the whole."""
+        question = self.standalone(text, history)
+        parts = split_parts(strip_injection(text) if history else question.text)
+        return self._part_questions(question, parts, history, {}) if len(parts) > 1 else []
+
+    def _part_questions(
+        self, question: Question, parts: list[str], history: list[str], searched: dict[str, list[Hit]]
+    ) -> list[Question]:
+        if history:
+            if any(not analyse(part, lexicon=self.lexicon).nouns for part in parts):
+                return []  # 寒托班呢？开了多少个，完成计划的多少？: a part naming nothing leans on the whole
+            return [self._standalone(part, history, searched) for part in parts]
+        first = replace(self.weights.ground(analyse(parts[0], lexicon=self.lexicon)), places=question.places)
+        rest = [
+            self.weights.ground(merge(analyse(part, lexicon=self.lexicon), first, contrasted(parts[0], part)))
+            for part in parts[1:]
+        ]
+        return [first, *rest]
 
     def standalone(self, text: str, history: list[str]) -> Question:
         """The question as it stands alone, resolved against history when it leans on it."""

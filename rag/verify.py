@@ -174,6 +174,23 @@ def _counts_what_was_asked(question: Question, passage: Passage, g: Figure, boun
     return False  # a sentence split_facts will not quote (it speaks to the assistant)
 
 
+def _matched(fits: list[list[bool]]) -> int:
+    """How many rows (figures) can each be given a column (part) of its own that it fits: a
+    maximum bipartite matching, by augmenting paths (a question has a handful of parts)."""
+    owner: dict[int, int] = {}  # part -> figure
+
+    def place(figure: int, seen: set[int]) -> bool:
+        for part, fit in enumerate(fits[figure]):
+            if fit and part not in seen:
+                seen.add(part)
+                if part not in owner or place(owner[part], seen):
+                    owner[part] = figure
+                    return True
+        return False
+
+    return sum(place(figure, set()) for figure in range(len(fits)))
+
+
 def _in_articles_words(question: Question, weights: TermWeights) -> Question:
     """The question with only the words some article uses. A word no article uses (红绿灯, 城里, 娃)
     is a resident's own wording, which the reader is there to understand and no passage can hold;
@@ -210,6 +227,7 @@ def verify(
     places: tuple[str, ...],
     bounds: Bounds,
     hotline: str = HOTLINE,
+    parts: tuple[Question, ...] = (),
 ) -> Verdict:
     """Check a reply against the passages the reader was given; see the module docstring."""
     if not reply.found:
@@ -230,9 +248,16 @@ def verify(
     if asks_figure and not answering:
         return Verdict.failed("no_figure", text)
     # one figure asked: every figure stated must count it (公立医院 is not answered by a list of
-    # 区域医疗中心2个、重点专科5个…); several asked: at least one must (each counts its own part)
-    enough = all if question.wants == 1 else any
-    if asks_figure and not enough(_counts_what_was_asked(question, p, g, bounds) for p, g in answering):
+    # 区域医疗中心2个、重点专科5个…); several asked: each stated figure counts a part of its own, as far
+    # as there are parts (电话来源、咨询类、投诉类各多少件 is not answered by three figures that all count
+    # the first part's 诉求)
+    if parts:
+        fits = [[_counts_what_was_asked(part, p, g, bounds) for part in parts] for p, g in answering]
+        counts = _matched(fits) >= min(len(answering), len(parts))
+    else:
+        enough = all if question.wants == 1 else any
+        counts = enough(_counts_what_was_asked(question, p, g, bounds) for p, g in answering)
+    if asks_figure and not counts:
         return Verdict.failed("wrong_measure", "、".join(g.text for _, g in answering))
     cited = [p for _, p, _ in used]
     if not used:  # no figure: the model's own citations, if they name passages it was given

@@ -576,6 +576,41 @@ def test_a_follow_up_about_a_part_is_not_answered_with_the_whole(weights):
     assert part.ok, part.reason
 
 
+def test_each_figure_of_a_several_figure_reply_counts_a_part_of_its_own():
+    """Two figures that both count the first part (公园) do not answer 公园多少个？停车位多少个？, though
+    the sentence's words cover the whole question; one figure for each part does."""
+    from rag.question import contrasted, merge
+
+    sentence = chunk("苏州2023年新建公园25个，改造公园12个，新增停车位3000个")
+    weights = TermWeights([sentence, chunk("全市新增就业12.5万人"), chunk("苏州推行网格化治理")])
+    question = analyse("苏州2023年新建公园多少个？新增停车位多少个？")
+    first = analyse("苏州2023年新建公园多少个")
+    parts = (
+        first,
+        merge(analyse("新增停车位多少个"), first, contrasted("苏州2023年新建公园多少个", "新增停车位多少个")),
+    )
+    bounds = Bounds(weights, Settings().llm_min_support)
+
+    def read(answer: str):
+        return verify(
+            Reply(True, answer, (1,)), question, [Passage(1, sentence)], places=(), bounds=bounds, parts=parts
+        )
+
+    assert read("新建公园25个，改造公园12个。").reason == "wrong_measure"
+    assert read("新建公园25个，新增停车位3000个。").ok
+    assert read("新建公园25个。").ok  # one part answered: the reply says less, nothing wrong
+
+
+@pytest.mark.parametrize(
+    "fits, matched",
+    [([[True, False], [True, False]], 1), ([[True, True], [True, False]], 2), ([[False], [False]], 0), ([], 0)],
+)
+def test_figures_are_matched_to_parts_one_to_one(fits, matched):
+    from rag.verify import _matched
+
+    assert _matched(fits) == matched
+
+
 def test_a_bare_yes_cannot_be_checked_and_is_not_shown(weights):
     passages = [chunk("苏州推行网格化治理，实现城乡全覆盖")]
     assert check("是。", passages, "苏州推行网格化治理吗？", weights).reason == "unsupported_wording"
