@@ -141,6 +141,11 @@ class ReplyCache:
         return entry
 
 
+def _asked(question: str, history: list[str] | tuple[str, ...]) -> str:
+    """One question in its conversation, as a key."""
+    return "|".join([question, *history])
+
+
 class ReaderSystem(PipelineSystem):
     """The pipeline with the reader; each question's outcome and latency (model time as recorded)."""
 
@@ -162,12 +167,12 @@ class ReaderSystem(PipelineSystem):
         model = self.cache.seconds
         if self.cache.calls > calls:  # the model was asked (to read, or to translate and read)
             self.cache.used.append(model)
-            self.model_seconds[question + "|" + "|".join(history)] = model
+            self.model_seconds[_asked(question, history)] = model
         # a recorded reply took no time now: count the seconds it took when it was made (a reply sent
         # now is already in `own`)
         self.latency_ms.append((own + self.cache.replayed) * 1000)
         outcome = next(iter(reader.outcomes - before), "not_asked")
-        self.outcomes[question + "|" + "|".join(history)] = outcome
+        self.outcomes[_asked(question, history)] = outcome
         return Reply(a.text, a.refused, tuple(Passage.of(c) for c in a.citations), a.latency_ms, a.reason)
 
 
@@ -272,8 +277,8 @@ def run_suite(name: str, args: argparse.Namespace, base_url: str, cache: ReplyCa
                 "extractive_refused": e.replied.refused,
                 "reader": r.replied.text,
                 "reader_refused": r.replied.refused,
-                "outcome": system.outcomes.get(q.question + "|" + "|".join(q.history), ""),
-                "model_seconds": system.model_seconds.get(q.question + "|" + "|".join(q.history)),
+                "outcome": system.outcomes.get(_asked(q.question, q.history), ""),
+                "model_seconds": system.model_seconds.get(_asked(q.question, q.history)),
             }
         )
     return {

@@ -143,8 +143,7 @@ class Answerer:
 
         searched: dict[str, list[Hit]] = {}  # one search per distinct text within this answer
         question = self._standalone(text, history, searched)
-        # a follow-up is split on its own words: the standalone text also holds the earlier question's
-        parts = split_parts(strip_injection(text) if history else question.text)
+        parts = _split(text, history, question)
         if not_covered := self._uncovered(question):
             return self.refusal(raw, question, Decision((), 0.0, "other_place"), [], not_covered)
         if len(parts) > 1:
@@ -237,12 +236,11 @@ class Answerer:
         # the constraint travels with the positions: a store that filters by metadata (Milvus) uses it
         return None if ids is None else Allowed(ids, places, question.years)
 
-    def part_questions(self, text: str, history: list[str]) -> list[Question]:
-        """Each part of a several-figure question as a question of its own, as the rules answer it
-        (the first part lending its subject to the rest); [] when it asks one figure, or when a
-        part names nothing and leans on the whole."""
-        question = self.standalone(text, history)
-        parts = split_parts(strip_injection(text) if history else question.text)
+    def part_questions(self, text: str, history: list[str], question: Question) -> list[Question]:
+        """Each part of a several-figure question (`question`: text resolved against history) as a
+        question of its own, as the rules answer it (the first part lending its subject to the rest);
+        [] when it asks one figure, or when a part names nothing and leans on the whole."""
+        parts = _split(text, history, question)
         return self._part_questions(question, parts, history, {}) if len(parts) > 1 else []
 
     def _part_questions(
@@ -487,6 +485,12 @@ def _not_reported(parts: list[str]) -> str:
     if len(topics) < len(parts):
         return "问题的其余部分，现有报道没有提到。"
     return f"关于{'、'.join(f'“{t}”' for t in topics)}，现有报道没有提到。"
+
+
+def _split(text: str, history: list[str], question: Question) -> list[str]:
+    """The parts of a question; a follow-up is split on its own words, since the standalone text
+    also holds the earlier question's."""
+    return split_parts(strip_injection(text) if history else question.text)
 
 
 def _without_nested(facts: list[Fact]) -> list[Fact]:

@@ -157,14 +157,14 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 
 
+ENGLISH_SHARE = 4  # Latin letters per Chinese character: an English word is ~5 letters, a Chinese one ~2 characters
+
+
 def is_english(text: str) -> bool:
     """Written in English: Latin letters, and Chinese at most as a quoted term (… home elderly-care bed
     (家庭养老床位) in Luoyang?). A Chinese question naming HPV疫苗 or 12345 stays Chinese."""
     latin, chinese = len(_LATIN.findall(text)), len(_CJK.findall(text))
     return latin > 0 and latin >= ENGLISH_SHARE * chinese
-
-
-ENGLISH_SHARE = 4  # Latin letters per Chinese character: an English word is ~5 letters, a Chinese one ~2 characters
 
 
 @dataclass(frozen=True)

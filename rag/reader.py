@@ -347,7 +347,7 @@ class LLMReader:
                 judge=self.judge if self.judger is not None else None,
             ),
             hotline=answerer.profile.hotline,
-            parts=tuple(answerer.part_questions(question, history)),
+            parts=tuple(answerer.part_questions(question, history, resolved)),
         )
         if not verdict.ok:
             return self._fallback(extractive, verdict.reason, question, verdict.detail or reply.answer)

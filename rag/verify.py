@@ -28,6 +28,7 @@ with the markers of the passages its figures come from.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -174,21 +175,23 @@ def _counts_what_was_asked(question: Question, passage: Passage, g: Figure, boun
     return False  # a sentence split_facts will not quote (it speaks to the assistant)
 
 
-def _matched(fits: list[list[bool]]) -> int:
-    """How many rows (figures) can each be given a column (part) of its own that it fits: a
-    maximum bipartite matching, by augmenting paths (a question has a handful of parts)."""
+def _matched(fits: Callable[[int, int], bool], figures: int, parts: int) -> int:
+    """How many figures can each be given a part of its own that it fits: a maximum bipartite
+    matching, by augmenting paths (a question has a handful of parts). `fits(figure, part)` is asked
+    only where the matching needs it, once each: it may cost a second reading by the model."""
+    fit = functools.cache(fits)
     owner: dict[int, int] = {}  # part -> figure
 
     def place(figure: int, seen: set[int]) -> bool:
-        for part, fit in enumerate(fits[figure]):
-            if fit and part not in seen:
+        for part in range(parts):
+            if part not in seen and fit(figure, part):
                 seen.add(part)
                 if part not in owner or place(owner[part], seen):
                     owner[part] = figure
                     return True
         return False
 
-    return sum(place(figure, set()) for figure in range(len(fits)))
+    return sum(place(figure, set()) for figure in range(figures))
 
 
 def _in_articles_words(question: Question, weights: TermWeights) -> Question:
@@ -252,8 +255,11 @@ def verify(
     # as there are parts (电话来源、咨询类、投诉类各多少件 is not answered by three figures that all count
     # the first part's 诉求)
     if parts:
-        fits = [[_counts_what_was_asked(part, p, g, bounds) for part in parts] for p, g in answering]
-        counts = _matched(fits) >= min(len(answering), len(parts))
+
+        def fits(figure: int, part: int) -> bool:
+            return _counts_what_was_asked(parts[part], *answering[figure], bounds)
+
+        counts = _matched(fits, len(answering), len(parts)) >= min(len(answering), len(parts))
     else:
         enough = all if question.wants == 1 else any
         counts = enough(_counts_what_was_asked(question, p, g, bounds) for p, g in answering)

@@ -608,7 +608,7 @@ def test_each_figure_of_a_several_figure_reply_counts_a_part_of_its_own():
 def test_figures_are_matched_to_parts_one_to_one(fits, matched):
     from rag.verify import _matched
 
-    assert _matched(fits) == matched
+    assert _matched(lambda figure, part: fits[figure][part], len(fits), len(fits[0]) if fits else 0) == matched
 
 
 def test_a_bare_yes_cannot_be_checked_and_is_not_shown(weights):
