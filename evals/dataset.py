@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, cast, get_args
 
+from rag.figures import contains_figure, extract_figures, same_value
 from rag.loader import find_files, read_text
 
 QUESTIONS = Path(__file__).resolve().parent / "questions.jsonl"
@@ -117,6 +118,7 @@ def parse_questions(lines: list[str], texts: dict[str, str]) -> list[Question]:
             if not spans:
                 raise DatasetError(f"{row['id']}: evidence {ev!r} (line {n}) is not in the corpus.")
             evidence.append(Evidence(ev, spans))
+        _check_qualifiers(row["id"], row["expected"], row["evidence"], n)
         questions.append(
             Question(
                 id=row["id"],
@@ -133,6 +135,23 @@ def parse_questions(lines: list[str], texts: dict[str, str]) -> list[Question]:
             )
         )
     return questions
+
+
+def _check_qualifiers(qid: str, expected: list[str], evidence: list[str], line: int) -> None:
+    """Accuracy compares qualifiers strictly (近4.8万 is not 4.8万), so a key that drops the
+    qualifier its own evidence gives the figure (6万个 for 超6万个) would count the source's
+    exact wording as wrong."""
+    said = " ".join(evidence)
+    for fig in expected:
+        try:
+            loose, strict = contains_figure(said, fig), contains_figure(said, fig, strict_qualifier=True)
+        except ValueError:  # no number the parser reads (十方面): compared as text
+            continue
+        if loose and not strict:
+            written = [g.text for g in extract_figures(said) if any(same_value(g, w) for w in extract_figures(fig))]
+            raise DatasetError(
+                f"{qid}: expected {fig!r} (line {line}) drops the qualifier of its evidence's {written}."
+            )
 
 
 def load_questions(corpus_dir: Path, path: Path = QUESTIONS) -> list[Question]:

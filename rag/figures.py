@@ -22,6 +22,8 @@ Decisions (see tests/test_figures.py for the known answers):
   not figures.
 * Qualifiers: "" exact, "about_less" 近/将近/接近, "more" 超/超过/逾/余/多/以上,
   plus two extensions: "about" 约/大约/左右 and "less" 不到/不足/以下/以内.
+  A negated bound is read whole: 不超过 is "less" (at most, like 以内), 不少于 and
+  不低于 are "more" (at least, like 以上), so 不超过3000元 is never "over 3000".
 """
 
 from __future__ import annotations
@@ -171,6 +173,10 @@ _QUALIFIERS = {
     "接近": "about_less",
     "超": "more",
     "超过": "more",
+    "不超过": "less",
+    "不超": "less",
+    "不少于": "more",
+    "不低于": "more",
     "逾": "more",
     "余": "more",
     "多": "more",
@@ -191,7 +197,7 @@ _AR_MAG = r"(?:[万亿]|百(?!分)|千(?![米克瓦]))"  # 5千米 is 5 km, 3个
 
 _FIGURE = re.compile(
     rf"""
-    (?P<pre>将近|接近|(?<![最附靠临亲就远邻贴走])近|超过|超|逾|大约
+    (?P<pre>将近|接近|(?<![最附靠临亲就远邻贴走])近|不超过|不超|不少于|不低于|超过|超|逾|大约
         |(?<![节预签公制邀合条违履特相守婚誓协])约|不到|不足)?{_SP}
     (?P<pct>百分之)?
     (?P<num>(?<![\d.A-Za-z]){_ARABIC}(?:{_SP}{_AR_MAG}+(?:\d[百千])?)*

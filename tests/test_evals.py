@@ -88,6 +88,16 @@ def test_parse_questions_rejects_evidence_not_in_corpus():
         parse_questions([line], {SRC: TEXT})
 
 
+def test_parse_questions_rejects_a_key_without_its_evidence_qualifier():
+    row = {"id": "q", "question": "?", "category": "direct", "history": [], "expected": ["6万个"]}
+    texts = {SRC: "新增公办学位超6万个。"}
+    line = json.dumps({**row, "evidence": ["新增公办学位超6万个"]}, ensure_ascii=False)
+    with pytest.raises(DatasetError, match="q: expected '6万个'.*超6万个"):
+        parse_questions([line], texts)
+    fixed = json.dumps({**row, "expected": ["超6万个"], "evidence": ["新增公办学位超6万个"]}, ensure_ascii=False)
+    assert parse_questions([fixed], texts)[0].expected == ("超6万个",)
+
+
 def test_span_overlap_needs_the_same_source():
     assert Span(SRC, 0, 10).overlaps(Span(SRC, 9, 12))
     assert not Span(SRC, 0, 10).overlaps(Span(SRC, 10, 12))

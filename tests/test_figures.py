@@ -320,6 +320,16 @@ def test_strict_qualifier():
     assert same_value(one("近4.8万"), one("近4.8万人"), strict_qualifier=True)
 
 
+def test_a_negated_bound_is_read_whole():
+    # 不超过3000元 is at most 3000 (like 以内), never "over 3000": an answer saying 超过3000元
+    # must not pass as the source's figure.
+    assert one("不超过3000元").qualifier == "less"
+    assert one("不少于100个").qualifier == "more"
+    source = "按每张床位不超过3000元的标准给予一次性建设补贴"
+    assert not contains_figure(source, "超过3000元", strict_qualifier=True)
+    assert contains_figure(source, "3000元以内", strict_qualifier=True)
+
+
 def test_contains_figure():
     text = "城乡低保标准稳步提升。近4.8万低保对象、超万名特困人员全部纳入保障范围。"
     assert contains_figure(text, "近4.8万")
