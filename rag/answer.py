@@ -33,7 +33,7 @@ from rag.facts import (
     uncovered_terms,
     widen_to_figures,
 )
-from rag.figures import extract_figures, same_value, unsupported_figures
+from rag.figures import Figure, extract_figures, same_value, unsupported_figures
 from rag.lexicon import GENERIC, Lexicon
 from rag.places import bare_name, gazetteer
 from rag.privacy import find_personal_data
@@ -169,23 +169,30 @@ class Answerer:
         facts: list[Fact] = []
         hits: list[Hit] = []
         unanswered: list[tuple[str, Question]] = []
+        claimed: set[str] = set()  # the figures that answer a part of their own
         for part, q in zip(parts, questions, strict=True):
             part_hits = self.search(q, searched)
             decision = self.decide(q, part_hits)
             if decision.reason == "answered":
                 facts.extend(f for f in decision.facts[:1] if all(f.text != g.text for g in facts))
                 hits.extend(h for h in part_hits if h not in hits)
+                claimed.update(g.text for f in decision.facts[:1] for g in _answers_to(q, f)[:1])
             else:
                 unanswered.append((part, q))
         if not facts:
             return self.refusal(raw, question, Decision((), 0.0, "no_evidence"), hits)
         facts = complete(question, _without_nested(facts))
         # a part's figure may stand next to another part's in the quoted sentence: it is answered
-        # when a quoted figure is of its kind and names what it counts (26条 is not 多少个冰雪乐园)
-        missing = [part for part, q in unanswered if not _holds_answer_to(q, facts)]
+        # when a quoted figure is of its kind and names what it counts (26条 is not 多少个冰雪乐园),
+        # and is not the figure that answers another part (电话端占85.19% is not 网上提的又占多少)
+        missing = [part for part, q in unanswered if not _holds_answer_to(q, facts, claimed)]
         answer = self.compose(raw, question, Decision(tuple(facts), 1.0, "answered"), hits)
         if missing and not answer.refused:
-            answer = replace(answer, text=answer.text + f"{_not_reported(missing)}{self.hotline_hint}")
+            answer = replace(
+                answer,
+                text=answer.text + f"{_not_reported(missing)}{self.hotline_hint}",
+                unanswered_parts=tuple(missing),
+            )
         return answer
 
     # --- steps ---------------------------------------------------------------
@@ -469,12 +476,15 @@ def figure_count(question: Question, facts: list[Fact]) -> int:
     return sum(len(answering_figures(f, question)) for f in facts)
 
 
-def _holds_answer_to(question: Question, facts: list[Fact]) -> bool:
-    return any(
-        unit_fits(question, g.unit) and names_counted(question, f.text)
-        for f in facts
-        for g in answering_figures(f, question)
-    )
+def _answers_to(question: Question, fact: Fact) -> list[Figure]:
+    """The fact's figures that are of the question's kind and name what it counts."""
+    if not names_counted(question, fact.text):
+        return []
+    return [g for g in answering_figures(fact, question) if unit_fits(question, g.unit)]
+
+
+def _holds_answer_to(question: Question, facts: list[Fact], claimed: set[str]) -> bool:
+    return any(g.text not in claimed for f in facts for g in _answers_to(question, f))
 
 
 def _not_reported(parts: list[str]) -> str:

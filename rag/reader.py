@@ -315,6 +315,7 @@ class LLMReader:
         if (
             self.settings.llm_reads == "unanswered"
             and not extractive.refused
+            and not extractive.unanswered_parts
             and len(extractive.figures) >= resolved.wants
         ):
             self._count("answered_by_rules")  # the rules' checked answer stands; the model is not asked
@@ -348,6 +349,8 @@ class LLMReader:
             ),
             hotline=answerer.profile.hotline,
             parts=tuple(answerer.part_questions(question, history, resolved)),
+            # the rules answered some parts: the model's reply replaces theirs only if it answers all
+            every_part=bool(extractive.unanswered_parts),
         )
         if not verdict.ok:
             return self._fallback(extractive, verdict.reason, question, verdict.detail or reply.answer)

@@ -178,6 +178,7 @@ class Answer:
     latency_ms: float = 0.0
     hits: tuple[Hit, ...] = field(default=(), repr=False)
     notices: tuple[str, ...] = ()  # what was removed from the input or dropped (rag/intake.py); never a figure
+    unanswered_parts: tuple[str, ...] = ()  # parts of a several-part question no article answers
 
     def to_dict(self) -> dict:
         """The structured answer for the API and the CLI's --json."""
@@ -191,6 +192,7 @@ class Answer:
             "backend": self.backend,
             "latency_ms": round(self.latency_ms, 1),
             "notices": list(self.notices),
+            "unanswered_parts": list(self.unanswered_parts),
             "citations": [
                 {
                     "marker": c.marker,

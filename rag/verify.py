@@ -17,6 +17,8 @@ checks, in order (the first that fails is the verdict's reason):
   and its clause says enough of what the question asks in words some article uses (_in_articles_words),
   or, when it says some but too few, a second reading of its sentence by the model (Bounds.judge) says
   the figure counts what was asked.
+- missing_part: asked to, the reply does not answer every part of a several-part question (the
+  rules already answered some of them; a reply must add to that, not repeat it).
 - wrong_place / wrong_year: a passage the answer rests on is of another place or year.
 - uncited: an answer without a figure that cites no passage it was given.
 - unsupported_wording: an answer without a figure whose words are mostly not in its passages, or
@@ -43,6 +45,7 @@ from rag.facts import (
     speaks_of_focus,
     split_facts,
     support,
+    with_subject,
 )
 from rag.figures import Figure, extract_figures, same_value, unsupported_figures, whole_date
 from rag.question import Question, unit_fits
@@ -157,7 +160,7 @@ def _counts_what_was_asked(question: Question, passage: Passage, g: Figure, boun
     means = bounds.says(passage)
     for fact in split_facts(passage.chunk):
         if any(h.text == g.text for h in fact.figures):
-            quoted = extend_with_next_clause(extend_with_previous_clause(fact, question))
+            quoted = extend_with_next_clause(with_subject(extend_with_previous_clause(fact, question)))
             said = f"{quoted.context} {quoted.text}"
             if question.asked == "count" and not names_counted(question, said, means):
                 return False
@@ -231,8 +234,10 @@ def verify(
     bounds: Bounds,
     hotline: str = HOTLINE,
     parts: tuple[Question, ...] = (),
+    every_part: bool = False,
 ) -> Verdict:
-    """Check a reply against the passages the reader was given; see the module docstring."""
+    """Check a reply against the passages the reader was given; see the module docstring.
+    `every_part`: the reply must answer each of `parts` (the rules already answered some of them)."""
     if not reply.found:
         return Verdict.failed("not_found")
     text = _MODEL_MARKER.sub("", reply.answer).strip()
@@ -259,7 +264,10 @@ def verify(
         def fits(figure: int, part: int) -> bool:
             return _counts_what_was_asked(parts[part], *answering[figure], bounds)
 
-        counts = _matched(fits, len(answering), len(parts)) >= min(len(answering), len(parts))
+        matched = _matched(fits, len(answering), len(parts))
+        if every_part and matched < len(parts):
+            return Verdict.failed("missing_part", "、".join(g.text for _, g in answering))
+        counts = matched >= min(len(answering), len(parts))
     else:
         enough = all if question.wants == 1 else any
         counts = enough(_counts_what_was_asked(question, p, g, bounds) for p, g in answering)

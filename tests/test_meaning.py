@@ -182,3 +182,14 @@ def test_working_days_weeks_and_months_are_spans_of_time_not_counts():
     assert unit_fits(analyse("咨询类诉求平均办理时长多久？"), "个工作日") is True
     assert unit_fits(analyse("新建了几个社区食堂？"), "个工作日") is False  # 个 is not any unit
     assert unit_fits(analyse("新建了几个社区食堂？"), "秒") is False
+
+
+def test_a_clause_that_starts_with_a_verb_takes_its_subject_from_the_clause_before():
+    from rag.facts import split_facts, with_subject
+
+    text = "从接收渠道看，电话端有3720.43万件，占85.19%；互联网端有593.77万件，占13.60%。"
+    sentence = Chunk("id-x", text, "a.txt", 0, len(text), "文章", "", ("江苏省",), (2024,), "2024-02-18")
+    share = next(f for f in split_facts(sentence) if any(g.text == "13.60%" for g in f.figures))
+    assert "互联网端" in with_subject(share).text and "电话端" not in with_subject(share).text
+    own = next(f for f in split_facts(sentence) if any(g.text == "593.77万件" for g in f.figures))
+    assert with_subject(own) == own  # 互联网端有… names its own subject

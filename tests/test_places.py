@@ -124,6 +124,14 @@ def test_the_part_no_article_answers_is_named(cities_pipeline):
     assert "“新建了冰雪乐园”，现有报道没有提到" in answer.text, answer.text
 
 
+def test_a_part_is_not_answered_by_the_figure_of_another_part(cities_pipeline):
+    # 85.19% is a share of the kind asked twice, but it answers 打电话的; 网上提的 stays unanswered
+    answer = cities_pipeline.ask("打电话的占了多少比例？网上提的又占多少？", ["2024年江苏12345电话端受理了多少件？"])
+    assert not answer.refused and "85.19%" in answer.text
+    assert answer.unanswered_parts == ("网上提的又占多少",)
+    assert "现有报道没有提到" in answer.text, answer.text
+
+
 def test_parts_answered_by_one_sentence_quote_it_once(cities_pipeline):
     answer = cities_pipeline.ask("苏州2023年新辟了几条公交线路？新增非机动车停车泊位和机动车公共停车泊位各多少个？")
     assert all(figure in answer.text for figure in ("51条", "90756个", "16278个")), answer.text

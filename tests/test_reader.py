@@ -599,6 +599,17 @@ def test_each_figure_of_a_several_figure_reply_counts_a_part_of_its_own():
     assert read("新建公园25个，改造公园12个。").reason == "wrong_measure"
     assert read("新建公园25个，新增停车位3000个。").ok
     assert read("新建公园25个。").ok  # one part answered: the reply says less, nothing wrong
+    # where the rules already answered a part, the reply must answer every part to replace them
+    every = verify(
+        Reply(True, "新建公园25个。", (1,)),
+        question,
+        [Passage(1, sentence)],
+        places=(),
+        bounds=bounds,
+        parts=parts,
+        every_part=True,
+    )
+    assert every.reason == "missing_part"
 
 
 @pytest.mark.parametrize(
