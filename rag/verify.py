@@ -6,8 +6,9 @@ checks, in order (the first that fails is the verdict's reason):
 - not_found: the model says the passages do not answer.
 - empty: it says they do, but wrote nothing.
 - unsupported_figure: a figure that no passage states as written, with its qualifier: 70.3% for
-  the source's 70% and 4.8万 for 近4.8万 are rejected; 99.0% for 99% and 70% for 七成 (the same value
-  and qualifier, written otherwise) are first rewritten as the source writes them. The passage that states a
+  the source's 70% and 超4.8万 for 近4.8万 are rejected; 99.0% for 99% and 70% for 七成 (the same value
+  and qualifier, written otherwise), and 4.8万 for the only 近4.8万 (a dropped qualifier), are first
+  rewritten as the source writes them. The passage that states a
   figure is found here, in code: a small model's own passage numbers are often one off.
 - no_figure: the question asks for a figure and the answer states none (a date does not answer
   "how many").
@@ -104,14 +105,17 @@ def states(passage: Passage, fig: Figure) -> Figure | None:
 def _as_the_source_writes(text: str, passages: list[Passage], hotline: str) -> str:
     """The reply with each figure that no passage writes as the model did (70% for 七成, 99.0% for 99%)
     written as the passages write it, when they write that value, with the same qualifier, one way
-    only. The resident then reads the source's own figure; a figure of another value (70.3% for 70%)
-    or qualifier (4.8万 for 近4.8万) stays, and is rejected."""
+    only. A qualifier the model dropped is put back the same way (1500名 for the only 1500余名 and no
+    exact 1500名): a small model often drops 近, 余 and 超, and the resident must read the source's
+    own figure. A figure of another value (70.3% for 70%) or of another qualifier (超4.8万 for
+    近4.8万) stays, and is rejected."""
     for fig in reversed(extract_figures(text)):
         if fig.text in (hotline, HOTLINE) or any(states(p, fig) for p in passages):
             continue
-        written = {
-            g.text for p in passages for g in extract_figures(p.chunk.text) if same_value(fig, g, strict_qualifier=True)
-        }
+        stated = [g for p in passages for g in extract_figures(p.chunk.text)]
+        written = {g.text for g in stated if same_value(fig, g, strict_qualifier=True)}
+        if not written and not fig.qualifier:
+            written = {g.text for g in stated if same_value(fig, g) and g.unit == fig.unit and g.qualifier}
         if len(written) == 1:
             text = text[: fig.start] + written.pop() + text[fig.end :]
     return text
