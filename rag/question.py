@@ -58,7 +58,9 @@ _ASKED = [
         ),
     ),
     ("area", re.compile(r"多少平方米|面积|多大", re.I)),
-    ("length", re.compile(r"多少公里|多长", re.I)),
+    ("length", re.compile(r"多少公里", re.I)),
+    # 多长 asks a length or a span of time (签收时间从多长缩短到了多长)
+    ("extent", re.compile(r"多长", re.I)),
     ("count", re.compile(r"多少|几|how many|number of|how much", re.I)),
 ]
 # Wording that only says what kind of figure is wanted; the unit check covers it, so it is no topic.
@@ -81,6 +83,7 @@ _UNITS_FOR = {
     "ratio": {"%"},
     "area": {"平方米"},
     "length": {"公里", "米"},
+    "extent": {"公里", "米"} | _SPANS,
 }
 _COUNTING = {"个", "家", "所", "座", "支", "项", "处", "条", "种", "级"}
 _PEOPLE = {"人", "名", "位", "人次"}
@@ -121,7 +124,7 @@ class Question:
     terms: dict[str, float] = field(default_factory=dict)  # content term -> weight multiplier
     alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)  # term -> official wording
     nouns: frozenset[str] = frozenset()  # the terms that name things (an unknown noun weighs heavily)
-    asked: str = ""  # date, duration, money, change, ratio, area, length, count, "" (not a figure question)
+    asked: str = ""  # date, duration, money, change, ratio, area, length, extent, count, "" (not a figure question)
     measure: str = ""  # the measure word after 多少/几, e.g. 张
     years: tuple[int, ...] = ()
     figures: tuple[Figure, ...] = ()  # figures the resident stated (maybe a false premise)
@@ -238,7 +241,7 @@ def counted_nouns(text: str) -> tuple[str, ...]:
     if not m:
         return ()
     phrase: list[tuple[str, str]] = []
-    for word, flag in pseg.lcut(text[m.end() :]):
+    for word, flag in pseg.lcut(_after_modifier(text[m.end() :])):
         if len(word) == 1 and flag in _SUFFIX_FLAGS and phrase and phrase[-1][1].startswith("n"):
             # a one-character suffix makes a new noun of the one before: 网格 + 员 (jieba: zg)
             phrase[-1] = (phrase[-1][0] + word.lower(), phrase[-1][1])
@@ -250,6 +253,20 @@ def counted_nouns(text: str) -> tuple[str, ...]:
         last = max(i for i, (w, _) in enumerate(phrase) if w == "的")
         phrase = phrase[last + 1 :]
     return tuple(w for w, flag in phrase if flag.startswith("n") and len(w) >= 2)
+
+
+# A modifying clause before the counted noun: 腿脚不方便的|老人, 新建的|公园. 了/过 make it the
+# sentence's predicate instead (多少人参加了社区的活动 counts 人, not 活动), and a preposition
+# starts one (多少所学校把教室的灯换亮了 counts 学校, not 灯).
+_MODIFIER = re.compile(r"^[^，。？！?!,；;了过]{1,8}?的(?=[\u4e00-\u9fff])")
+
+
+def _after_modifier(text: str) -> str:
+    """The words after a count's measure word, less a modifying clause that ends in 的."""
+    m = _MODIFIER.match(text)
+    if not m or any(flag.startswith(("p", "c")) for _, flag in pseg.lcut(m.group()[:-1])):
+        return text
+    return text[m.end() :]
 
 
 # 各 as a determiner (各类诉求, 各地) does not distribute a question over the things before it

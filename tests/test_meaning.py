@@ -58,10 +58,22 @@ def test_a_word_the_sentence_says_in_other_words_counts_as_covered():
         ("有多少家单位一起帮老百姓办事？", ("单位",)),
         ("全市城镇新增就业多少人？", ()),
         ("医保覆盖率是多少？", ()),
+        ("网格员给多少个腿脚不方便的老人办了老年卡？", ("老人",)),  # a modifying clause, then the noun
+        ("有多少人参加了社区的活动？", ()),  # 参加了…: the predicate, not a modifier of 活动
     ],
 )
 def test_a_count_question_says_what_it_counts(question, counted):
     assert counted_nouns(question) == counted
+
+
+@pytest.mark.parametrize(
+    ("question", "fits"),
+    [("签收时间从多长缩短到了多长？", ("2小时", "5分钟", "3公里")), ("这条路修了多少公里？", ("3公里",))],
+)
+def test_how_long_asks_a_length_or_a_span_of_time(question, fits):
+    asked = analyse(question)
+    for unit in ("小时", "分钟", "公里", "元", "个"):
+        assert unit_fits(asked, unit) is any(f.endswith(unit) for f in fits), unit
 
 
 def test_the_year_a_when_question_names_is_not_its_answer():
