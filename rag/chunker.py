@@ -28,7 +28,7 @@ _COMMA = re.compile(r"(?<!\d)[，,](?!\d)|(?<=\D)[，,]")
 # places, years) and the text they are embedded and matched by. Bump it when they change: an
 # index built under other rules is stale, and is rebuilt at the next start, reusing the vectors
 # of every unchanged embedded text.
-CHUNK_RULES = 6
+CHUNK_RULES = 7
 
 
 class ChunkerDict(TypedDict):

@@ -19,7 +19,7 @@ from rag.errors import CorpusError
 from rag.figures import extract_figures, is_date
 from rag.formats import UnreadableSource, read_source, suffix_list, suffixes
 from rag.metadata import build_meta, find_date, split_front_matter
-from rag.tables import is_table_line
+from rag.tables import is_one_cell_line, is_table_line, row_groups
 from rag.types import Paragraph, ParagraphKind
 
 # A line that states who wrote or published the article, or when: metadata, never a fact.
@@ -153,6 +153,27 @@ def _classify(items: list[str], markdown: bool) -> list[ParagraphKind]:
     return kinds
 
 
+def _regroup_flat_tables(items: list[tuple[str, int, int]], text: str) -> list[tuple[str, int, int]]:
+    """Lines of a table flattened to one cell per line, grouped back into a header and rows
+    (rag/tables.py); each group's text is its exact span of the file, line breaks and all."""
+    out: list[tuple[str, int, int]] = []
+    i = 0
+    while i < len(items):
+        j = i
+        while j < len(items) and is_one_cell_line(items[j][0]):
+            j += 1
+        groups = row_groups([line for line, _, _ in items[i:j]])
+        if not groups:
+            out.append(items[i])
+            i += 1
+            continue
+        for first, last in groups:
+            start, end = items[i + first][1], items[i + last - 1][2]
+            out.append((text[start:end], start, end))
+        i = j
+    return out
+
+
 def parse(text: str, source: str, markdown: bool | None = None) -> list[Paragraph]:
     """Place every non-empty line of one file in its article and section, with the
     article's metadata (front matter first, then what the text says). Headings are
@@ -166,6 +187,7 @@ def parse(text: str, source: str, markdown: bool | None = None) -> list[Paragrap
             items.append((stripped, pos + lead, pos + lead + len(stripped)))
     if markdown is None:
         markdown = source.lower().endswith(".md")
+    items = _regroup_flat_tables(items, text)
     kinds = _classify([line for line, _, _ in items], markdown)
 
     paragraphs: list[Paragraph] = []
@@ -177,7 +199,7 @@ def parse(text: str, source: str, markdown: bool | None = None) -> list[Paragrap
         if kind == "title":
             article, section = clean, ""
         elif kind == "heading":
-            section = clean
+            section = " ".join(clean.split())  # a table header regrouped from one cell per line
         paragraphs.append(Paragraph(clean, source, start, end, kind, article, section))
     return _with_meta(paragraphs, front)
 

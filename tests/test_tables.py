@@ -89,3 +89,38 @@ def test_an_html_table_is_read_row_by_row_with_its_header(tmp_path):
     read = {c.readable() for c in chunks}
     assert "项目：新增养老床位，计划：4000张，完成：4385张" in read
     assert "项目：新增长者食堂，计划：30个，完成：39个" in read
+
+
+# A table flattened to one cell per line, as some pages are copied: a header of five columns, then
+# rows whose first cell is a label (so the header is the cells before the first number, less one).
+FLAT = """5月份转派工单情况如下。
+责任单位 |
+转派工单 |
+占比 |
+县(市、区)及“三区” |
+15390 |
+84.97% |
+市直单位 |
+2013 |
+11.11% |
+流转中 |
+710 |
+3.92% |
+(二)下一节
+"""
+
+
+def test_a_table_of_one_cell_per_line_is_grouped_back_into_rows():
+    paragraphs = parse(FLAT, "flat.txt")
+    rows = [p for p in paragraphs if "|" in p.text]
+    assert [p.kind for p in rows] == ["heading", "body", "body", "body"]
+    assert all(FLAT[p.start : p.end] == p.text for p in paragraphs)  # offsets stay exact
+    chunks = chunk_paragraphs(paragraphs)
+    readable = [c.readable() for c in chunks if "|" in c.text]
+    assert readable[1] == "责任单位：市直单位，转派工单：2013，占比：11.11%"
+    assert "(二)下一节" not in "".join(c.text for c in chunks if "|" in c.text)
+
+
+def test_a_few_one_cell_lines_are_not_taken_for_a_table():
+    text = "说明 |\n见下文 |\n第三条 |\n"
+    assert all("\n" not in p.text for p in parse(text, "bars.txt"))
