@@ -59,6 +59,7 @@ def inventory(paragraphs: list[Paragraph], chunks: list[Chunk]) -> list[ArticleI
 
 
 def _short(text: str) -> str:
+    text = " ".join(text.split())  # a table header regrouped from one cell per line, on one line
     return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
 
 
