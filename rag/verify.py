@@ -177,7 +177,7 @@ def _counts_what_was_asked(question: Question, passage: Passage, g: Figure, boun
                 return False  # only other clauses say the question's words (another item of a list)
             if support(wanted, bounds.weights, quoted, means) >= least:
                 return True
-            sentence = f"{passage.chunk.lead}{passage.chunk.text}"
+            sentence = f"{passage.chunk.lead}{passage.chunk.readable()}"  # a table row with its column names
             return bounds.judge is not None and bounds.judge(question.text, sentence, whole_date(passage.chunk.text, g))
     return False  # a sentence split_facts will not quote (it speaks to the assistant)
 

@@ -764,3 +764,18 @@ def test_a_list_item_is_shown_to_the_model_with_the_words_leading_into_it():
     item = replace(chunk("社会保障1485件,占诉求量的13.29%;"), lead="2025年第一季度,")
     shown = render_passages([Passage(1, item)])
     assert "[1] 2025年第一季度,社会保障1485件" in shown
+
+
+def test_a_table_row_is_read_again_with_its_column_names(weights):
+    asked = []
+
+    def judge(question: str, sentence: str, figure: str) -> bool:
+        asked.append(sentence)
+        return True
+
+    header = "序号 | 实事项目名称 | 完成情况 | 占全年计划 |"
+    row = "改建3000张认知障碍照护床位 | 3210 | 107% | |"
+    passage = Chunk("id-row", row, "a.txt", 0, len(row), "文章", header, ("苏州市",), (2023,), "2024-01-18")
+    verdict = check("3210", [passage], "苏州老人们的照护床位实际弄好了多少？", weights, judge=judge)
+    assert verdict.ok, verdict.reason
+    assert asked and all("完成情况：3210" in sentence for sentence in asked), asked
