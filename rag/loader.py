@@ -163,9 +163,10 @@ def _regroup_flat_tables(items: list[tuple[str, int, int]], text: str) -> list[t
         while j < len(items) and is_one_cell_line(items[j][0]):
             j += 1
         groups = row_groups([line for line, _, _ in items[i:j]])
-        if not groups:
-            out.append(items[i])
-            i += 1
+        if not groups:  # no run, or one that does not read as a table: the lines as they are
+            j = max(j, i + 1)
+            out.extend(items[i:j])
+            i = j
             continue
         for first, last in groups:
             start, end = items[i + first][1], items[i + last - 1][2]
