@@ -356,6 +356,8 @@ def head_coverage(question: Question, weights: TermWeights, fact: Fact) -> float
     vocab = [question.text.lower(), *(a for alts in question.alternatives.values() for a in alts)]
     vocab += list(question.terms)
     best = 0.0
+    if (whole := _divided_whole(fact)) is not None:  # 其中…23件 counts a part of the whole's 诉求
+        best = head_coverage(question, weights, whole)
     for fig in figures:
         total = got = 0.0
         for word in jieba.lcut(figure_head(fact, fig)):
@@ -368,6 +370,22 @@ def head_coverage(question: Question, weights: TermWeights, fact: Fact) -> float
                 got += w
         best = max(best, got / total if total else 1.0)
     return best
+
+
+def _divided_whole(fact: Fact) -> Fact | None:
+    """The clause before a 其中 earlier in the fact's sentence, when it states a figure: the whole
+    that the fact's figure, one of the parts listed after 其中, divides (非话务渠道诉求277件，其中，
+    省长信箱转派工单23件，…书记县长信箱信件102封)."""
+    text = fact.chunk.text
+    clauses = _pieces(text)
+    here = next((k for k, (s, e) in enumerate(clauses) if s <= fact.start < max(e, s + 1)), 0)
+    for k in range(here - 1, -1, -1):
+        s, e = clauses[k]
+        if text[clauses[k + 1][0] :].lstrip(" ，,").startswith("其中") and text[s:e].strip() != "其中":
+            whole = text[s:e]
+            figures = tuple(extract_figures(whole))
+            return Fact(fact.chunk, whole, s, e, figures, fact.context, fact.rank) if figures else None
+    return None
 
 
 def score_fact(fact: Fact, question: Question, weights: TermWeights) -> ScoredFact:

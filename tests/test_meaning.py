@@ -205,3 +205,23 @@ def test_a_clause_that_starts_with_a_verb_takes_its_subject_from_the_clause_befo
     assert "互联网端" in with_subject(share).text and "电话端" not in with_subject(share).text
     own = next(f for f in split_facts(sentence) if any(g.text == "593.77万件" for g in f.figures))
     assert with_subject(own) == own  # 互联网端有… names its own subject
+
+
+def test_a_part_listed_after_qi_zhong_counts_what_the_whole_counts():
+    # 23件 and 41封 are parts of the 277件 诉求 that 其中 divides: a follow-up asking 其中…有几件 after a
+    # question about 诉求 is asking what they count, though their own words say 工单 and 信件
+    from rag.facts import head_coverage, split_facts
+    from rag.question import merge
+
+    text = "全县共受理非话务渠道诉求277件，其中，省长信箱转派工单23件，书记县长信箱信件102封"
+    sentence = Chunk("c", text, "s.txt", 0, len(text), "a", "")
+    earlier = analyse("衡东县非话务渠道受理了多少件诉求？")
+    question = merge(analyse("其中省长信箱转过来的有几件？"), earlier)
+    weights = TermWeights([sentence, _fact("全市新增就业12.5万人").chunk])
+    facts = {f.text: f for f in split_facts(sentence)}
+    part = next(f for t, f in facts.items() if "23件" in t)
+    later = next(f for t, f in facts.items() if "102封" in t)
+    assert head_coverage(question, weights, part) == 1.0
+    assert head_coverage(question, weights, later) == 1.0
+    alone = _fact("省长信箱转派工单23件")  # no whole before it: 工单 is not what was asked
+    assert head_coverage(question, weights, alone) < 1.0
