@@ -414,7 +414,8 @@ def merge(current: Question, previous: Question, withheld: frozenset[str] = froz
         wants=current.wants,
         counted=current.counted,
         asks=current.asks,
-        focus=frozenset(current.nouns),
+        # what the follow-up adds: 燃气 of 换燃气软管的呢 was the earlier 燃气报警器's word too
+        focus=frozenset(current.nouns - previous.nouns) or frozenset(current.nouns),
     )
 
 

@@ -212,3 +212,10 @@ def test_a_later_item_of_a_list_answers_with_the_lists_quarter(cities_pipeline):
     # and a sentence of the quarter's 12345 figures answered instead (277件)
     answer = cities_pipeline.ask("衡东县12345热线2025年第一季度生活公用类诉求有多少件？")
     assert not answer.refused and "1050件" in answer.text and "277件" not in answer.text
+
+
+def test_a_follow_up_is_not_answered_by_a_word_it_shares_with_the_earlier_question(cities_pipeline):
+    # 燃气 is the earlier question's word too: what 换燃气软管的呢 adds is 软管, which the gas alarms'
+    # 10万户 does not speak of
+    answer = cities_pipeline.ask("换燃气软管的呢？", ["2023年上海为民办实事要给多少户高龄独居老人装燃气报警器？"])
+    assert "10万户" not in answer.text, answer.text
