@@ -525,6 +525,18 @@ def with_subject(fact: Fact) -> Fact:
     return fact if prev is None else _with_clause_before(fact, prev)
 
 
+def topic_before(fact: Fact) -> str:
+    """The clause just before the fact when it states no figure: the topic the fact's figure is
+    said of (即聊城一中高铁新区校区建设工程，总投资8.2亿元); "" when there is none."""
+    clauses = _pieces(fact.chunk.text)
+    before = [(s, e) for s, e in clauses if e <= fact.start]
+    if not before:
+        return ""
+    s, e = before[-1]
+    piece = fact.chunk.text[s:e]
+    return "" if extract_figures(piece) else piece
+
+
 def _subject_clause(fact: Fact) -> tuple[int, str, bool] | None:
     """The clause before a fact that starts with a verb, preposition or adverb (no subject of its
     own), as (start, text, whether it opens the sentence); None when the fact names its own

@@ -46,6 +46,7 @@ from rag.facts import (
     speaks_of_focus,
     split_facts,
     support,
+    topic_before,
     with_subject,
 )
 from rag.figures import Figure, extract_figures, same_value, unsupported_figures, whole_date
@@ -168,7 +169,7 @@ def _counts_what_was_asked(question: Question, passage: Passage, g: Figure, boun
             said = f"{quoted.context} {quoted.text}"
             if question.asked == "count" and not names_counted(question, said, means):
                 return False
-            if not speaks_of_focus(question, said, means):  # 其中省长信箱…: not the whole's 277件
+            if not speaks_of_focus(question, f"{topic_before(quoted)} {said}", means):  # 其中省长信箱…: not 277件
                 return False
             # a question asking n figures spreads its words over n clauses: each says its share of them
             least = bounds.min_support / max(question.wants, 1)

@@ -225,3 +225,15 @@ def test_a_part_listed_after_qi_zhong_counts_what_the_whole_counts():
     assert head_coverage(question, weights, later) == 1.0
     alone = _fact("省长信箱转派工单23件")  # no whole before it: 工单 is not what was asked
     assert head_coverage(question, weights, alone) < 1.0
+
+
+def test_the_topic_before_a_figure_is_a_clause_without_a_figure():
+    from rag.facts import split_facts, topic_before
+
+    text = "公共教育类项目1个，即聊城一中高铁新区校区建设工程，总投资8.2亿元，占地面积166亩"
+    sentence = Chunk("c", text, "s.txt", 0, len(text), "a", "")
+    facts = {f.text: f for f in split_facts(sentence)}
+    invest = next(f for t, f in facts.items() if "8.2亿元" in t)
+    area = next(f for t, f in facts.items() if "166亩" in t)
+    assert topic_before(invest) == "即聊城一中高铁新区校区建设工程"
+    assert topic_before(area) == ""  # the clause before states a figure of its own
