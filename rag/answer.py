@@ -26,11 +26,11 @@ from rag.facts import (
     covered,
     extend_with_next_clause,
     extend_with_previous_clause,
+    focus_text,
     head_coverage,
     names_counted,
     speaks_of_focus,
     support,
-    topic_before,
     uncovered_terms,
     widen_to_figures,
 )
@@ -329,7 +329,7 @@ class Answerer:
             best_head < self.settings.min_head_coverage
             # the sentence names what is counted; the clause speaks of a follow-up's own subject
             or not names_counted(question, f"{best_fact.context} {best_fact.chunk.retrieval_text()}", means)
-            or not speaks_of_focus(question, f"{best_fact.context} {topic_before(best_fact)} {best_fact.text}", means)
+            or not speaks_of_focus(question, focus_text(best_fact), means)
         ):
             return Decision((), best_support, "other_subject", best_head)
         if question.years and not set(question.years) & set(best_fact.chunk.years):
@@ -368,7 +368,7 @@ class Answerer:
             head = head_coverage(question, self.weights, quoted)
             s = support(question, self.weights, extend_with_next_clause(cand.fact))
             key = (
-                speaks_of_focus(question, f"{quoted.context} {topic_before(quoted)} {quoted.text}"),
+                speaks_of_focus(question, focus_text(quoted)),
                 head >= self.settings.min_head_coverage,
                 s * (0.7 + 0.3 * head),
             )

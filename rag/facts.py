@@ -25,8 +25,8 @@ from rag.tokens import ensure_initialised
 from rag.types import Chunk, Hit
 
 _CLAUSE_END = re.compile(r"[，,；;：:]")
-# A sentence's opening clause that scopes all its figures in time or place.
 _LONGEST_PLACE = 12  # characters: 延边朝鲜族自治州 and longer names fit
+# A sentence's opening clause that scopes all its figures in time or place.
 _SCOPE = re.compile(r"截至|截止|目前|以来|期间|年来|今年|去年|\d{4}年|数据显示")
 
 
@@ -378,13 +378,12 @@ def _divided_whole(fact: Fact) -> Fact | None:
     省长信箱转派工单23件，…书记县长信箱信件102封)."""
     text = fact.chunk.text
     clauses = _pieces(text)
-    here = next((k for k, (s, e) in enumerate(clauses) if s <= fact.start < max(e, s + 1)), 0)
-    for k in range(here - 1, -1, -1):
+    before = [k for k, (_, e) in enumerate(clauses) if e <= fact.start]  # each has a clause after it
+    for k in reversed(before):
         s, e = clauses[k]
         if text[clauses[k + 1][0] :].lstrip(" ，,").startswith("其中") and text[s:e].strip() != "其中":
-            whole = text[s:e]
-            figures = tuple(extract_figures(whole))
-            return Fact(fact.chunk, whole, s, e, figures, fact.context, fact.rank) if figures else None
+            figures = tuple(extract_figures(text[s:e]))
+            return Fact(fact.chunk, text[s:e], s, e, figures, fact.context, fact.rank) if figures else None
     return None
 
 
@@ -535,6 +534,12 @@ def topic_before(fact: Fact) -> str:
     s, e = before[-1]
     piece = fact.chunk.text[s:e]
     return "" if extract_figures(piece) else piece
+
+
+def focus_text(fact: Fact) -> str:
+    """What a fact's figure is said of, for the focus check: its scoping clause, the figureless topic
+    clause before it (topic_before) and its own words."""
+    return f"{fact.context} {topic_before(fact)} {fact.text}"
 
 
 def _subject_clause(fact: Fact) -> tuple[int, str, bool] | None:

@@ -65,9 +65,10 @@ def is_one_cell_line(line: str) -> bool:
     return bool(_ONE_CELL.match(line.strip()))
 
 
-def _kind(cell: str) -> str:
-    cell = cell.strip().strip("|").strip()
-    return "empty" if not cell else "number" if _NUMBER.match(cell) else "words"
+def _kind(line: str) -> str:
+    """What a one-cell line holds: a number, words, or nothing."""
+    held = cells(line)
+    return "empty" if not held else "number" if _NUMBER.match(held[0]) else "words"
 
 
 def _column_agreement(cells_: list[str], width: int) -> float:

@@ -41,12 +41,12 @@ from rag.facts import (
     TermWeights,
     extend_with_next_clause,
     extend_with_previous_clause,
+    focus_text,
     may_answer,
     names_counted,
     speaks_of_focus,
     split_facts,
     support,
-    topic_before,
     with_subject,
 )
 from rag.figures import Figure, extract_figures, same_value, unsupported_figures, whole_date
@@ -110,10 +110,10 @@ def _as_the_source_writes(text: str, passages: list[Passage], hotline: str) -> s
     exact 1500名): a small model often drops 近, 余 and 超, and the resident must read the source's
     own figure. A figure of another value (70.3% for 70%) or of another qualifier (超4.8万 for
     近4.8万) stays, and is rejected."""
+    stated = [g for p in passages for g in extract_figures(p.chunk.text)]
     for fig in reversed(extract_figures(text)):
         if fig.text in (hotline, HOTLINE) or any(states(p, fig) for p in passages):
             continue
-        stated = [g for p in passages for g in extract_figures(p.chunk.text)]
         written = {g.text for g in stated if same_value(fig, g, strict_qualifier=True)}
         if not written and not fig.qualifier:
             written = {g.text for g in stated if same_value(fig, g) and g.unit == fig.unit and g.qualifier}
@@ -169,7 +169,7 @@ def _counts_what_was_asked(question: Question, passage: Passage, g: Figure, boun
             said = f"{quoted.context} {quoted.text}"
             if question.asked == "count" and not names_counted(question, said, means):
                 return False
-            if not speaks_of_focus(question, f"{topic_before(quoted)} {said}", means):  # 其中省长信箱…: not 277件
+            if not speaks_of_focus(question, focus_text(quoted), means):  # 其中省长信箱…: not the whole's 277件
                 return False
             # a question asking n figures spreads its words over n clauses: each says its share of them
             least = bounds.min_support / max(question.wants, 1)
