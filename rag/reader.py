@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import threading
 from collections import Counter
@@ -49,6 +50,7 @@ log = logging.getLogger(__name__)
 NAME = "llm"
 PLACEHOLDER_API_KEY = "not-needed"  # local servers ignore the key, the openai SDK insists on one
 MAX_TOKENS = 256  # one or two sentences in JSON; bounds the time a runaway generation can take
+JUDGE_ALTERNATIVES = 10  # first tokens weighed by a second reading (OpenAI's API allows up to 20)
 # Extractive outcomes the reader may improve on. Bad input, greetings, personal data, places no
 # article covers, the future and procedures keep their fixed replies: no passage can answer them.
 READABLE = frozenset({"answered", "no_evidence", "other_subject", "other_year", "guard_blocked"})
@@ -69,8 +71,16 @@ class Prompts:
     # optional (reader-v4 on): a second reading of one sentence, when its words say too little of the
     # question to tell a resident's own wording from another subject (rag/verify.py, Bounds.judge)
     judge: Template | None = None
+    # a JSON schema (reader-v4: a boolean), or "choices" (reader-v5): the yes and no words the
+    # model's first word is weighed between, by the probabilities it gives them (LLMReader.choose)
     judge_schema: dict[str, Any] | None = None
     judge_system: str = ""  # its instructions, as a system message (judge-system.txt)
+
+    @property
+    def judge_choices(self) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """(yes words, no words) when the second reading weighs the model's first word, else None."""
+        choices = (self.judge_schema or {}).get("choices")
+        return None if choices is None else (tuple(choices["yes"]), tuple(choices["no"]))
 
     @classmethod
     def load(cls, where: str) -> Prompts:
@@ -92,6 +102,11 @@ class Prompts:
             )
         translate, translate_schema = _optional_step(folder, where, "translate")
         judge, judge_schema = _optional_step(folder, where, "judge")
+        if judge_schema is not None and not _judges(judge_schema):
+            raise SettingsError(
+                f'{where}/judge.json needs a "schema" (an OpenAI json_schema response format with a boolean '
+                '"answers") or "choices": {"yes": [words], "no": [words]}.'
+            )
         instructions = folder.joinpath("judge-system.txt")
         judge_system = instructions.read_text(encoding="utf-8").strip() if instructions.is_file() else ""
         return cls(
@@ -109,6 +124,15 @@ def _optional_step(folder: Any, where: str, step: str) -> tuple[Template | None,
         return Template(text.read_text(encoding="utf-8")), parsed
     except (OSError, ValueError) as exc:
         raise SettingsError(f"{where}/{step}.json: not a JSON schema response format ({exc}).") from exc
+
+
+def _judges(spec: dict[str, Any]) -> bool:
+    """Whether judge.json says how the judgement is read: a schema, or yes and no words."""
+    choices = spec.get("choices")
+    if choices is None:
+        return "schema" in spec
+    words = [choices.get("yes"), choices.get("no")] if isinstance(choices, dict) else []
+    return bool(words) and all(isinstance(w, list) and w and all(isinstance(x, str) and x for x in w) for w in words)
 
 
 _PROMPT_FILES = ("system.txt", "user.txt", "schema.json")
@@ -199,6 +223,25 @@ def _reply_data(result: Any) -> dict[str, Any]:
     return _json_of(result)
 
 
+def chosen(message: Any, yes: tuple[str, ...], no: tuple[str, ...]) -> bool:
+    """Whether a one-token reply says yes: the probability the model gave the yes words against the
+    no words among its likeliest first tokens, or, from a server that returns no log-probabilities,
+    the word it wrote. ReplyError when it began with neither."""
+    logprobs = (getattr(message, "response_metadata", None) or {}).get("logprobs") or {}
+    first = (logprobs.get("content") or [{}])[0]
+    alternatives = [(t.get("token", ""), math.exp(t.get("logprob", -math.inf))) for t in first.get("top_logprobs", [])]
+    said = {"yes": 0.0, "no": 0.0}
+    for token, p in alternatives or [(str(getattr(message, "content", "")), 1.0)]:
+        word = token.strip()
+        # the no words first: 不是 contains 是
+        side = "no" if word.startswith(no) else "yes" if word.startswith(yes) else ""
+        if side and word:
+            said[side] += p
+    if not said["yes"] and not said["no"]:
+        raise ReplyError(f"neither yes nor no: {getattr(message, 'content', message)!r:.200}")
+    return said["yes"] > said["no"]
+
+
 def parse_reply(raw: Any) -> Reply:
     """A Reply from the structured output (a dict) or the raw message's JSON text."""
     data = _json_of(raw)
@@ -241,7 +284,9 @@ class LLMReader:
         translation = self.prompts.translate_schema
         self.translator = self._structured(translation) if translation is not None else None
         judgement = self.prompts.judge_schema
-        self.judger = self._structured(judgement) if judgement is not None else None
+        self.judges = judgement is not None  # a second reading is asked for doubtful figures
+        weighed = self.prompts.judge_choices is not None  # reader-v5: no schema, the first word weighed
+        self.judger = self._structured(judgement) if judgement is not None and not weighed else None
         self.outcomes: Counter[str] = Counter()  # "accepted", or why the extractive answer was shown
         self.judgements: Counter[str] = Counter()  # second readings: "yes", "no", or "failed"
         self._lock = threading.Lock()
@@ -294,9 +339,16 @@ class LLMReader:
         """The model's judgement. Transport errors propagate; a malformed reply is a ReplyError."""
         from langchain_core.messages import HumanMessage, SystemMessage
 
-        assert self.judger is not None
         instructions = [SystemMessage(content=self.prompts.judge_system)] if self.prompts.judge_system else []
-        said = _reply_data(self.judger.invoke([*instructions, HumanMessage(content=prompt)])).get("answers")
+        messages = [*instructions, HumanMessage(content=prompt)]
+        choices = self.prompts.judge_choices
+        if choices is not None:
+            # one token, with the likeliest alternatives to it: forced into a JSON boolean, the 1.5B
+            # model said no to figures that, in its own words, it called right (README, tenth session)
+            first = self.chat.invoke(messages, logprobs=True, top_logprobs=JUDGE_ALTERNATIVES, max_tokens=1)
+            return chosen(first, *choices)
+        assert self.judger is not None
+        said = _reply_data(self.judger.invoke(messages)).get("answers")
         if not isinstance(said, bool):
             raise ReplyError(f"no judgement: {said!r:.200}")
         return said
@@ -345,7 +397,7 @@ class LLMReader:
                 answerer.weights,
                 self.settings.llm_min_support,
                 answerer.means_at,
-                judge=self.judge if self.judger is not None else None,
+                judge=self.judge if self.judges else None,
             ),
             hotline=answerer.profile.hotline,
             parts=tuple(answerer.part_questions(question, history, resolved)),

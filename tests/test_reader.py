@@ -10,6 +10,7 @@ openai SDK is mocked. The pipeline is the real one over the real corpus, with th
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 import threading
@@ -25,7 +26,7 @@ from rag.errors import BackendUnavailableError, SettingsError
 from rag.facts import TermWeights
 from rag.pipeline import Pipeline
 from rag.question import analyse
-from rag.reader import MAX_TOKENS, LLMReader, Prompts, make_reader, parse_reply
+from rag.reader import MAX_TOKENS, LLMReader, Prompts, ReplyError, chosen, make_reader, parse_reply
 from rag.settings import Settings
 from rag.types import Answer, Chunk
 from rag.verify import Bounds, Passage, Reply, verify
@@ -43,6 +44,8 @@ class FakeLLM:
     """What the server replies, and what it was asked."""
 
     reply: str = ""  # the message content: the JSON the schema asks for, or not
+    # (token, probability): the likeliest first tokens, sent to a request that asks for log-probabilities
+    first: list[tuple[str, float]] = field(default_factory=list)
     mode: str = "ok"  # "ok", "slow" (waits far past the timeout), "error" (HTTP 500), "garbage"
     requests: list[dict] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)  # ends a slow reply
@@ -51,13 +54,19 @@ class FakeLLM:
 LLM = FakeLLM()
 
 
-def completion(text: str) -> dict:
+def completion(text: str, first: list[tuple[str, float]] | None = None) -> dict:
+    """A chat completion; with `first`, the log-probabilities of its first token's alternatives."""
+    choice: dict = {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+    if first:
+        top = [{"token": t, "logprob": math.log(p), "bytes": list(t.encode())} for t, p in first]
+        choice["logprobs"] = {"content": [{**top[0], "top_logprobs": top}]}
+        choice["message"]["content"] = first[0][0]
     return {
         "id": "chatcmpl-test",
         "object": "chat.completion",
         "created": 0,
         "model": "qwen2.5",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+        "choices": [choice],
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }
 
@@ -79,7 +88,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(500, b'{"error": {"message": "model crashed"}}')
         if LLM.mode == "garbage":
             return self._send(200, b"<html>502 Bad Gateway</html>", "text/html")
-        self._send(200, json.dumps(completion(LLM.reply), ensure_ascii=False).encode())
+        first = LLM.first if json.loads(body).get("logprobs") else None
+        self._send(200, json.dumps(completion(LLM.reply, first), ensure_ascii=False).encode())
 
     def _send(self, status: int, payload: bytes, kind: str = "application/json") -> None:
         try:
@@ -121,7 +131,7 @@ def reading(port, tmp_path_factory) -> Pipeline:
 
 @pytest.fixture
 def llm(reading) -> FakeLLM:
-    LLM.reply, LLM.mode, LLM.requests = "", "ok", []
+    LLM.reply, LLM.mode, LLM.requests, LLM.first = "", "ok", [], []
     LLM.release.clear()
     yield LLM
     LLM.release.set()
@@ -657,25 +667,71 @@ def read_and_judged(answer: str, said: object) -> str:
     return json.dumps({"found": True, "answer": answer, "cited": [1], "answers": said}, ensure_ascii=False)
 
 
+YES = [("是", 0.55), ("不是", 0.34), ("这句话", 0.06)]  # the model's first tokens, weighed
+NO = [("不是", 0.5), ("是", 0.3), ("不", 0.1)]  # 不是 and 不 both say no
+
+
 def test_a_doubtful_figure_is_shown_when_a_second_reading_confirms_it(reading, llm):
-    llm.reply = read_and_judged("1166个助餐点。", True)
+    llm.reply, llm.first = read_and_judged("1166个助餐点。", None), YES
     answer = reading.ask(DOUBTFUL)
     assert answer.backend == "llm" and "1166个" in answer.text and MEALS in answer.citations[0].text
     _, judged = llm.requests
-    fmt = judged["body"]["response_format"]["json_schema"]
-    assert fmt["name"] == "figure_judgement" and list(fmt["schema"]["properties"]) == ["answers"]
-    system, user = judged["body"]["messages"]  # the instructions from the package's judge-system.txt
+    body = judged["body"]  # one token and its likeliest alternatives, in the model's own words
+    assert body["logprobs"] is True and body["top_logprobs"] >= 5
+    assert body.get("max_completion_tokens", body.get("max_tokens")) == 1  # the openai SDK's newer name
+    assert "response_format" not in body
+    system, user = body["messages"]  # the instructions from the package's judge-system.txt
     assert system["role"] == "system" and "数的正是问题问的那件事" in system["content"]
     assert DOUBTFUL in user["content"] and MEALS in user["content"] and "“1166个”" in user["content"]
 
 
-@pytest.mark.parametrize("said", [False, "maybe"])
-def test_a_doubtful_figure_is_not_shown_unless_the_second_reading_confirms_it(reading, llm, said):
-    before = reading.reader.judgements["no" if said is False else "failed"]
-    llm.reply = read_and_judged("1166个助餐点。", said)
+@pytest.mark.parametrize("first", [NO, [], [("句子", 0.9)]], ids=["no", "no-logprobs-json", "neither"])
+def test_a_doubtful_figure_is_not_shown_unless_the_second_reading_confirms_it(reading, llm, first):
+    said = "no" if first == NO else "failed"
+    before = reading.reader.judgements[said]
+    llm.reply, llm.first = read_and_judged("1166个助餐点。", False), first
     answer = reading.ask(DOUBTFUL)
     assert answer.backend == "extractive" and len(llm.requests) == 2
-    assert reading.reader.judgements["no" if said is False else "failed"] == before + 1
+    assert reading.reader.judgements[said] == before + 1
+
+
+def test_a_second_reading_weighs_the_yes_words_against_the_no_words():
+    from langchain_core.messages import AIMessage
+
+    def message(first: list[tuple[str, float]], content: str = "") -> AIMessage:
+        top = [{"token": t, "logprob": math.log(p)} for t, p in first]
+        logprobs = {"content": [{"top_logprobs": top}]} if first else None
+        return AIMessage(content=content or (first[0][0] if first else ""), response_metadata={"logprobs": logprobs})
+
+    words = (("是",), ("不是", "不", "否"))
+    assert chosen(message(YES), *words) is True
+    assert chosen(message(NO), *words) is False
+    # the likeliest token alone would say yes; the no words together weigh more (不是 contains 是)
+    assert chosen(message([("是", 0.4), ("不是", 0.3), ("否", 0.2)]), *words) is False
+    assert chosen(message([], "是的，这个数字就是"), *words) is True  # a server without log-probabilities
+    assert chosen(message([], " 不是"), *words) is False
+    with pytest.raises(ReplyError, match="neither"):
+        chosen(message([("句子", 0.7), ("数字", 0.2)]), *words)
+
+
+def test_the_boolean_second_reading_still_works_with_its_prompt(port, llm):
+    """reader-v4's judgement, a JSON boolean, for a deployment that keeps that prompt."""
+    reader = LLMReader(
+        Settings(llm_base_url=f"http://127.0.0.1:{port}/v1", llm_prompt="reader-v4", llm_timeout=TIMEOUT)
+    )
+    llm.reply = json.dumps({"answers": True})
+    assert reader.judge(DOUBTFUL, MEALS, "1166个") is True
+    assert llm.requests[-1]["body"]["response_format"]["json_schema"]["name"] == "figure_judgement"
+
+
+def test_a_judgement_format_that_says_neither_schema_nor_words_is_refused(tmp_path):
+    shipped = Path(__file__).resolve().parents[1] / "rag" / "prompts" / "reader-v5"
+    for f in shipped.iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    assert Prompts.load(str(tmp_path)).judge_choices == (("是",), ("不是", "不", "否"))
+    (tmp_path / "judge.json").write_text(json.dumps({"name": "j", "choices": {"yes": ["是"]}}), encoding="utf-8")
+    with pytest.raises(SettingsError, match="judge.json"):
+        Prompts.load(str(tmp_path))
 
 
 def test_a_figure_whose_clause_says_enough_is_not_read_again(reading, llm):
