@@ -800,6 +800,21 @@ def test_the_translation_is_tried_before_the_english_glossarys_answer(reading, l
     assert figure in reading.ask(GLOSSED).text  # the glossary's checked answer stands
 
 
+def test_a_translation_the_rules_cannot_answer_is_read_by_the_model(reading, llm):
+    english = "How many places for old people to eat are there in Zhengzhou?"
+    assert reading.answerer.answer(english).refused and reading.answerer.answer(PARAPHRASE).refused
+    # the stub sends one reply to every request: the translation and the reading each take their fields
+    llm.reply = json.dumps(
+        {"question": PARAPHRASE, "found": True, "answer": "1166个助餐点。", "cited": [1]}, ensure_ascii=False
+    )
+    answer = reading.ask(english)
+    assert answer.backend == "llm" and not answer.refused and "1166个" in answer.text, answer.text
+    assert answer.text.startswith("According to the source article (in Chinese)")
+    translated, read = llm.requests
+    assert read["body"]["response_format"]["json_schema"]["name"] != "translated_question"
+    assert PARAPHRASE in read["body"]["messages"][-1]["content"]  # the model reads the Chinese question
+
+
 def test_a_garbled_translation_keeps_the_english_refusal(reading, llm):
     llm.reply = "Zhengzhou has 93 homes."
     answer = reading.ask(ENGLISH)
