@@ -811,6 +811,7 @@ def test_a_translation_the_rules_cannot_answer_is_read_by_the_model(reading, llm
     assert answer.backend == "llm" and not answer.refused and "1166个" in answer.text, answer.text
     assert answer.text.startswith("According to the source article (in Chinese)")
     translated, read = llm.requests
+    assert translated["body"]["response_format"]["json_schema"]["name"] == "translated_question"
     assert read["body"]["response_format"]["json_schema"]["name"] != "translated_question"
     assert PARAPHRASE in read["body"]["messages"][-1]["content"]  # the model reads the Chinese question
 
