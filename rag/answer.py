@@ -294,16 +294,20 @@ class Answerer:
         return merged if together.reason == "answered" else current
 
     def _covered_county(self, question: Question) -> Question:
-        """A county an article is about, named without its suffix (衡东 for 衡东县). The national
-        table gives counties no short form, since most would be everyday words somewhere; a
-        county these articles cover is a place residents name, so there it is one."""
+        """A county an article is about (衡东 for 衡东县), or one of a covered city (昆山 for 昆山市
+        in 苏州市), named without its suffix. The national table gives counties no short form,
+        since most would be everyday words somewhere; where the articles are, residents use them."""
         if question.places:
             return question
+        g = gazetteer()
         for name in self.profile.covered_places:
-            place = gazetteer().get(name)
+            place = g.get(name)
             bare = bare_name(name) if place is not None and place.level == "county" else ""
             if bare and bare in question.text:
                 return replace(question, places=(name,))
+        cities = [name for name in self.profile.covered_places if (p := g.get(name)) and p.level == "city"]
+        if named := g.find_local(question.text, cities):
+            return replace(question, places=tuple(dict.fromkeys(m.place.name for m in named)))
         return question
 
     def standalone_question(self, text: str, history: list[str]) -> str:

@@ -100,6 +100,34 @@ class Gazetteer:
             kept.append(m)
         return kept
 
+    def find_local(self, text: str, cities: Collection[str]) -> list[Mention]:
+        """Counties and districts of these cities named without their suffix, as whole words (昆山
+        for 昆山市, 吴江 for 吴江区, in an article or a conversation about 苏州市). The national
+        table gives counties no short form, since most would be an everyday word somewhere; within
+        their own city, reporters and residents name them that way."""
+        automaton = self._local(frozenset(cities))
+        if automaton is None:
+            return []
+        cuts = _word_boundaries(text)
+        found = []
+        for end, (bare, index) in automaton.iter(text):
+            start = end - len(bare) + 1
+            if start in cuts and end + 1 in cuts:
+                found.append(Mention(self.places[index], bare, start, end + 1))
+        return found
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019  # one gazetteer per process: its cache lives as long
+    def _local(self, cities: frozenset[str]) -> ahocorasick.Automaton | None:
+        automaton = ahocorasick.Automaton()
+        for index, p in enumerate(self.places):
+            bare = bare_name(p.name) if p.level == "county" and p.city in cities else ""
+            if bare and bare not in self.by_name:  # a province's or city's short form keeps its place
+                automaton.add_word(bare, (bare, index))
+        if not len(automaton):
+            return None
+        automaton.make_automaton()
+        return automaton
+
     def parent(self, place: Place) -> Place | None:
         name = place.city or place.province
         return self.by_name.get(name) if name else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rag.chunker import chunk_paragraphs
+from rag.chunker import chunk_paragraphs, sentence_places
 from rag.loader import load_corpus, parse
 from rag.places import gazetteer
 from rag.profile import derive, load_profile
@@ -28,6 +28,29 @@ def test_places_are_found_by_full_and_short_names_and_nest():
 def test_a_county_name_inside_ordinary_words_is_no_place():
     assert gazetteer().find("全市新增城区绿地") == []  # 新增/城区, not 增城区
     assert [m.place.name for m in gazetteer().find("广州市增城区新增绿地")] == ["广州市", "增城区"]
+
+
+def test_a_county_of_the_city_spoken_of_is_found_without_its_suffix():
+    # the national table gives counties no short form; within 郑州市, 登封 and 中牟 name its counties
+    local = [(m.text, m.place.name) for m in gazetteer().find_local("登封自来水管爆裂、中牟新区", ["郑州市"])]
+    assert local == [("登封", "登封市"), ("中牟", "中牟县")]
+    assert gazetteer().find_local("登封自来水管爆裂", ["苏州市"]) == []  # not a county of that city
+    assert gazetteer().find_local("中牟县", ["郑州市"]) == []  # the full name is the national table's
+
+
+def test_a_sentence_naming_a_county_by_its_short_form_is_of_that_county():
+    sentence = "上街路面破损3天修复、登封自来水管爆裂4小时抢修"
+    assert {"登封市", "上街区"} <= set(sentence_places(sentence, ("郑州市",)))
+    assert sentence_places(sentence, ("苏州市",)) == ("苏州市",)
+
+
+def test_a_county_of_the_home_city_is_not_answered_with_the_citys_figure(pipeline):
+    """登封有多少家养老机构 was answered with 全市93家养老机构: 登封 was no place, so the home city's
+    figure stood for its county's. Now 登封 is 登封市, and only a sentence of 登封 may answer."""
+    assert pipeline.answerer.standalone("登封有多少家养老机构？", []).places == ("登封市",)
+    assert pipeline.ask("登封有多少家养老机构？").refused
+    answer = pipeline.ask("登封那回自来水管爆了，多长时间抢修好的？")
+    assert not answer.refused and "4小时" in answer.text and "登封市" in answer.citations[0].places
 
 
 def test_metadata_is_detected_from_a_news_article_with_a_dateline():
