@@ -9,6 +9,8 @@
   test was split off and frozen before any tuning and is reported once per change.
 - cities-dev-2: more dev questions of the kinds the test split showed weakest in aggregate
   (several figures, follow-ups), written blind in the ninth session.
+- zhengzhou-blind-4, cities-test-2: blind sets written in the tenth session, after the tuning of
+  nine sessions, and frozen: reported once per change, like cities-test.
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ SUITES = {
         HERE / "thresholds-blind.json",
     ),
     "zhengzhou-blind-2": Suite(
-        "the seed article, 76 blind questions written after the second generalisation round",
+        "the seed article, 76 blind questions written after the second generalisation round (and zf-043,"
+        " moved from zhengzhou-blind-4 when its answer was opened in the tenth session)",
         HERE.parent / "corpus",
         HERE.parent / "index" / "default",
         HERE / "sets" / "zhengzhou-blind-2.jsonl",
@@ -58,6 +61,13 @@ SUITES = {
         HERE.parent / "corpus",
         HERE.parent / "index" / "default",
         HERE / "sets" / "zhengzhou-blind-3.jsonl",
+        HERE / "thresholds-blind.json",
+    ),
+    "zhengzhou-blind-4": Suite(
+        "the seed article, 72 blind questions written in the tenth session, frozen (zf-r02 replaced zf-043)",
+        HERE.parent / "corpus",
+        HERE.parent / "index" / "default",
+        HERE / "sets" / "zhengzhou-blind-4.jsonl",
         HERE / "thresholds-blind.json",
     ),
     "cities-dev": Suite(
@@ -80,5 +90,12 @@ SUITES = {
         _CITIES_INDEX,
         HERE / "sets" / "cities-test.jsonl",
         HERE / "thresholds-cities.json",
+    ),
+    "cities-test-2": Suite(
+        "other places' articles, a second frozen blind split (100 questions, tenth session)",
+        _CITIES,
+        _CITIES_INDEX,
+        HERE / "sets" / "cities-test-2.jsonl",
+        HERE / "thresholds-cities-test-2.json",
     ),
 }
