@@ -88,6 +88,10 @@ case "$cmd" in
     # The generalisation gate: blind questions about other places' articles in one index
     # (evals/suites.py); its bounds are in evals/thresholds-cities.json.
     "$VENV/bin/minsheng" eval --suite cities-test --quiet --out "$out"
+    # The product's promise on the blind sets written later (tenth session): nothing fabricated, no
+    # other place's or year's figure, unanswerable questions refused (accuracy is reported, not gated)
+    "$VENV/bin/minsheng" eval --suite cities-test-2 --quiet --out "$out"
+    "$VENV/bin/minsheng" eval --suite zhengzhou-blind-4 --quiet --out "$out"
     ;;
   *)
     echo "usage: ./run.sh app [--kiosk] [--port N] | ./run.sh test [--fast] [pytest args]" >&2
