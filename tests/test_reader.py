@@ -851,3 +851,21 @@ def test_a_table_row_is_read_again_with_its_column_names(weights):
     verdict = check("3210", [passage], "苏州老人们的照护床位实际弄好了多少？", weights, judge=judge)
     assert verdict.ok, verdict.reason
     assert asked and all("完成情况：3210" in sentence for sentence in asked), asked
+
+
+def test_a_figure_whose_sentence_says_none_of_the_questions_words_is_read_again(weights):
+    """城镇新增就业12.5万人 says none of 网上找到工作 in the article's words: a resident's own
+    wording, which the second reading may confirm. Where another item of the sentence says them, the
+    figure is that other item's neighbour, and no second reading can let it through."""
+    asked = []
+
+    def judge(question: str, sentence: str, figure: str) -> bool:
+        asked.append(figure)
+        return True
+
+    question = "苏州网上找到工作的有多少人？"
+    alone = check("12.5万人。", [chunk("城镇新增就业12.5万人")], question, weights, judge=judge)
+    assert alone.ok and asked == ["12.5万人"]
+    listed = [chunk("网上办理业务2000件，城镇新增就业12.5万人")]
+    assert check("12.5万人。", listed, question, weights, judge=judge).reason == "wrong_measure"
+    assert asked == ["12.5万人"]
