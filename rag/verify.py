@@ -174,10 +174,10 @@ def _counts_what_was_asked(question: Question, passage: Passage, g: Figure, boun
             # a question asking n figures spreads its words over n clauses: each says its share of them
             least = bounds.min_support / max(question.wants, 1)
             wanted = _in_articles_words(question, bounds.weights)
-            said = support(wanted, bounds.weights, quoted, means)
-            if wanted.terms and said > 0.0 and support(wanted, bounds.weights, quoted, means, siblings=False) == 0.0:
+            share = support(wanted, bounds.weights, quoted, means)
+            if wanted.terms and share > 0.0 and support(wanted, bounds.weights, quoted, means, siblings=False) == 0.0:
                 return False  # only other clauses say the question's words (another item of a list)
-            if said >= least:
+            if share >= least:
                 return True
             sentence = f"{passage.chunk.lead}{passage.chunk.readable()}"  # a table row with its column names
             return bounds.judge is not None and bounds.judge(question.text, sentence, whole_date(passage.chunk.text, g))
