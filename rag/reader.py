@@ -33,6 +33,7 @@ from string import Template
 from typing import TYPE_CHECKING, Any
 
 from rag.errors import BackendUnavailableError, SettingsError
+from rag.figures import extract_figures
 from rag.instructions import looks_like_instruction
 from rag.places import english_in_chinese, gazetteer
 from rag.settings import Settings
@@ -424,6 +425,7 @@ class LLMReader:
         except Exception as exc:  # timeout, connection refused, HTTP 5xx
             return self._fallback(extractive, _failure(exc), question, f"{type(exc).__name__}: {exc}")
         chinese = _restore_constraints(answerer, english_in_chinese(chinese, answerer.profile.covered_places), resolved)
+        chinese = _named_numbers(chinese, question)
         translated = answerer.standalone(chinese, [])
         if translated.english or not _same_constraints(answerer, resolved, translated):
             return self._fallback(extractive, "translation_changed", question, chinese)
@@ -476,6 +478,34 @@ def _restore_constraints(answerer: Answerer, chinese: str, original: Question) -
     missing = "".join(f"{y}年" for y in original.years if y not in translated.years)
     place = gazetteer().get(original.places[0]) if len(original.places) == 1 and not translated.places else None
     return (place.short or place.name if place else "") + missing + chinese
+
+
+# English number words, as a name says them (the ten major projects), not as a figure the resident states
+_NUMBER_WORDS = {
+    w: float(n)
+    for n, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+_WORD = re.compile(r"[a-z]+")
+
+
+def _named_numbers(chinese: str, english: str) -> str:
+    """The translation with the figures that the English wrote as number words in quotes: "ten major
+    projects" names the projects (十大民生项目), it states no figure the reply should correct, and a
+    number in quotes is read as part of a name (rag/question.py)."""
+    named = {_NUMBER_WORDS[w] for w in _WORD.findall(english.lower()) if w in _NUMBER_WORDS}
+    if not named:
+        return chinese
+    for fig in sorted(extract_figures(chinese), key=lambda f: f.start, reverse=True):
+        if fig.value in named and not _inside_quotes(chinese, fig.start):
+            chinese = f"{chinese[: fig.start]}“{fig.text}”{chinese[fig.end :]}"
+    return chinese
+
+
+def _inside_quotes(text: str, at: int) -> bool:
+    return text.count("“", 0, at) > text.count("”", 0, at)
 
 
 def _same_constraints(answerer: Answerer, original: Question, translated: Question) -> bool:

@@ -869,3 +869,16 @@ def test_a_figure_whose_sentence_says_none_of_the_questions_words_is_read_again(
     listed = [chunk("网上办理业务2000件，城镇新增就业12.5万人")]
     assert check("12.5万人。", listed, question, weights, judge=judge).reason == "wrong_measure"
     assert asked == ["12.5万人"]
+
+
+def test_a_number_the_english_names_in_words_is_no_figure_of_the_translation():
+    from rag.reader import _named_numbers
+
+    # "ten major projects" names the projects: 十项 in the translation is a name, not a premise
+    quoted = _named_numbers(
+        "聊城的十项民生项目总投资是多少？", "What is the total investment of the ten major projects?"
+    )
+    assert quoted == "聊城的“十项”民生项目总投资是多少？"
+    assert analyse(quoted).figures == ()
+    # a figure the resident wrote in digits stays a figure the reply may correct
+    assert _named_numbers("有3个项目吗？", "Were there 3 projects?") == "有3个项目吗？"
