@@ -73,7 +73,7 @@ class Prompts:
     # question to tell a resident's own wording from another subject (rag/verify.py, Bounds.judge)
     judge: Template | None = None
     # a JSON schema (reader-v4: a boolean), or "choices" (reader-v5): the yes and no words the
-    # model's first word is weighed between, by the probabilities it gives them (LLMReader.choose)
+    # model's first word is weighed between, by the probabilities it gives them (chosen, below)
     judge_schema: dict[str, Any] | None = None
     judge_system: str = ""  # its instructions, as a system message (judge-system.txt)
 
@@ -494,7 +494,8 @@ _WORD = re.compile(r"[a-z]+")
 def _named_numbers(chinese: str, english: str) -> str:
     """The translation with the figures that the English wrote as number words in quotes: "ten major
     projects" names the projects (十大民生项目), it states no figure the reply should correct, and a
-    number in quotes is read as part of a name (rag/question.py)."""
+    number in quotes is read as part of a name (rag/question.py). A premise written in words ("are
+    there ten hospitals?") is then answered with the source's figure, without the correction's preface."""
     named = {_NUMBER_WORDS[w] for w in _WORD.findall(english.lower()) if w in _NUMBER_WORDS}
     if not named:
         return chinese
@@ -510,7 +511,8 @@ def _inside_quotes(text: str, at: int) -> bool:
 
 def _same_constraints(answerer: Answerer, original: Question, translated: Question) -> bool:
     """The translation asks of the same years, of the original's places (one of them, where an English
-    name is ambiguous: Suzhou), and states no other figure: ten -> 十项 would be read as the resident's
+    name is ambiguous: Suzhou), and states no other figure (one the English wrote as a word is quoted
+    by then, _named_numbers): an unquoted 十项 would be read as the resident's
     claim, and "corrected" in a reply to someone who wrote no figure (measured: 十项民生项目 was
     "corrected" with the 五个 fields the ten projects cover)."""
     before, after = set(answerer.places_of(original)), set(answerer.places_of(translated))
