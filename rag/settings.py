@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     llm_api_key: str = ""  # read from MINSHENG_LLM_API_KEY, never committed
     llm_timeout: float = 8.0  # a slow LLM must not hold up the queue; the extractive answer is shown instead
     # Its prompt and output schema: a folder of rag/prompts/ by name, or a deployment's own folder
-    llm_prompt: str = "reader-v5"
+    llm_prompt: str = "reader-v6"
     # How the schema is asked for: "json_schema" (OpenAI, vLLM, llama.cpp's llama-server) or
     # "json_object" ({"type": "json_object", "schema": ...}: llama-cpp-python's server)
     llm_response_format: Literal["json_schema", "json_object"] = "json_schema"

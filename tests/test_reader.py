@@ -725,7 +725,7 @@ def test_the_boolean_second_reading_still_works_with_its_prompt(port, llm):
 
 
 def test_a_judgement_format_that_says_neither_schema_nor_words_is_refused(tmp_path):
-    shipped = Path(__file__).resolve().parents[1] / "rag" / "prompts" / "reader-v5"
+    shipped = Path(__file__).resolve().parents[1] / "rag" / "prompts" / Settings().llm_prompt
     for f in shipped.iterdir():
         (tmp_path / f.name).write_bytes(f.read_bytes())
     assert Prompts.load(str(tmp_path)).judge_choices == (("是",), ("不是", "不", "否"))
