@@ -108,13 +108,11 @@ class Gazetteer:
         automaton = self._local(frozenset(cities))
         if automaton is None:
             return []
+        matches = [(end - len(bare) + 1, end + 1, bare, index) for end, (bare, index) in automaton.iter(text)]
+        if not matches:
+            return []  # the word cut (jieba) only for text that names one: this runs on every indexed sentence
         cuts = _word_boundaries(text)
-        found = []
-        for end, (bare, index) in automaton.iter(text):
-            start = end - len(bare) + 1
-            if start in cuts and end + 1 in cuts:
-                found.append(Mention(self.places[index], bare, start, end + 1))
-        return found
+        return [Mention(self.places[i], bare, s, e) for s, e, bare, i in matches if s in cuts and e in cuts]
 
     @functools.lru_cache(maxsize=64)  # noqa: B019  # one gazetteer per process: its cache lives as long
     def _local(self, cities: frozenset[str]) -> ahocorasick.Automaton | None:
