@@ -483,7 +483,10 @@ def figure_count(question: Question, facts: list[Fact]) -> int:
 
 def _answers_to(question: Question, fact: Fact) -> list[Figure]:
     """The fact's figures that are of the question's kind and name what it counts."""
-    if not names_counted(question, fact.text):
+    # a part's own nouns (停汽车的公共车位 after 电动车车位) must be said by the quote that answers it;
+    # one character (交, 钱) is too often said in a compound of other characters (缴纳, 资金) to require
+    own = replace(question, focus=frozenset(w for w in question.focus if len(w) >= 2))
+    if not names_counted(question, fact.text) or not speaks_of_focus(own, focus_text(fact)):
         return []
     return [g for g in answering_figures(fact, question) if unit_fits(question, g.unit)]
 

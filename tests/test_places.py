@@ -155,6 +155,13 @@ def test_a_part_is_not_answered_by_the_figure_of_another_part(cities_pipeline):
     assert "现有报道没有提到" in answer.text, answer.text
 
 
+def test_a_part_is_not_answered_by_a_quoted_figure_that_says_nothing_of_it(cities_pipeline):
+    # the quote's 26条 (bus routes re-planned) is a count, but it says nothing of metro stations
+    answer = cities_pipeline.ask("苏州2023年新辟了几条公交线路？地铁站又加了多少个？")
+    assert not answer.refused and "51条" in answer.text
+    assert answer.unanswered_parts == ("地铁站又加了多少个",), answer.text
+
+
 def test_parts_answered_by_one_sentence_quote_it_once(cities_pipeline):
     answer = cities_pipeline.ask("苏州2023年新辟了几条公交线路？新增非机动车停车泊位和机动车公共停车泊位各多少个？")
     assert all(figure in answer.text for figure in ("51条", "90756个", "16278个")), answer.text
