@@ -263,7 +263,9 @@ def support(
     words elsewhere in its sentence or heading (the fact's setting) count 0.6.
 
     `means(term)` says whether the fact's sentence says the term in other words (城里 for
-    城镇, 红绿灯 for 路口): a word the text does not hold then counts fully when it does.
+    城镇, 红绿灯 for 路口, 灯 for 照明): a word the text does not hold then counts fully when it does.
+    One-character words are asked too: residents' 灯, 钱 and 娃 are the words least likely to be
+    in an official sentence, and the closeness test is the same.
     `siblings=False`: a clause of the sentence that states its own figure is another item of a
     list, not the fact's setting (燃气报警器…10万户 says nothing of the next item's 2000个托额);
     the heading, clauses without figures, and the whole that 其中 divides still are.
@@ -276,7 +278,7 @@ def support(
         w = weights.term_weight(question, term)
         total += w
         degree = max(match_degree(term, alts, clause), 0.6 * match_degree(term, alts, sentence))
-        if means is not None and degree < 0.6 and len(term) >= 2 and means(term):
+        if means is not None and degree < 0.6 and means(term):
             degree = 1.0
         got += w * degree
     return got / total if total else 0.0

@@ -162,6 +162,13 @@ def test_a_part_is_not_answered_by_a_quoted_figure_that_says_nothing_of_it(citie
     assert answer.unanswered_parts == ("地铁站又加了多少个",), answer.text
 
 
+def test_a_one_character_word_counts_when_the_sentence_says_it_in_other_words(cities_pipeline):
+    # residents say 灯 for 照明; 门 is said nowhere, so that question stays unanswered
+    answer = cities_pipeline.ask("苏州2023年多少所学校给教室装了新灯？")
+    assert not answer.refused and "70所" in answer.text, answer.text
+    assert cities_pipeline.ask("苏州2023年多少所学校的教室换了新门？").refused
+
+
 def test_parts_answered_by_one_sentence_quote_it_once(cities_pipeline):
     answer = cities_pipeline.ask("苏州2023年新辟了几条公交线路？新增非机动车停车泊位和机动车公共停车泊位各多少个？")
     assert all(figure in answer.text for figure in ("51条", "90756个", "16278个")), answer.text
