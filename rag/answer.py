@@ -482,8 +482,8 @@ def figure_count(question: Question, facts: list[Fact]) -> int:
 
 
 def _answers_to(question: Question, fact: Fact) -> list[Figure]:
-    """The fact's figures that are of the question's kind and name what it counts."""
-    # a part's own nouns (停汽车的公共车位 after 电动车车位) must be said by the quote that answers it;
+    """The fact's figures that are of the question's kind and name what it counts, in a quote that
+    says the part's own nouns (地铁站又加了多少个 is not answered by 优化调整26条)."""
     # one character (交, 钱) is too often said in a compound of other characters (缴纳, 资金) to require
     own = replace(question, focus=frozenset(w for w in question.focus if len(w) >= 2))
     if not names_counted(question, fact.text) or not speaks_of_focus(own, focus_text(fact)):
