@@ -9,6 +9,8 @@
   test was split off and frozen before any tuning and is reported once per change.
 - cities-dev-2: more dev questions of the kinds the test split showed weakest in aggregate
   (several figures, follow-ups), written blind in the ninth session.
+- cities-dev-3: 80 more dev questions, mostly several figures, follow-ups and false premises,
+  written blind in the eleventh session (the blind splits' weakest kinds, by outcome counts).
 - zhengzhou-blind-4, cities-test-2: blind sets written in the tenth session, after the tuning of
   nine sessions, and frozen: reported once per change, like cities-test.
 """
@@ -82,6 +84,13 @@ SUITES = {
         _CITIES,
         _CITIES_INDEX,
         HERE / "sets" / "cities-dev-2.jsonl",
+        HERE / "thresholds-cities-dev.json",
+    ),
+    "cities-dev-3": Suite(
+        "other places' articles, 80 more dev questions (several figures, follow-ups, false premises)",
+        _CITIES,
+        _CITIES_INDEX,
+        HERE / "sets" / "cities-dev-3.jsonl",
         HERE / "thresholds-cities-dev.json",
     ),
     "cities-test": Suite(
