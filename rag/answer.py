@@ -257,8 +257,11 @@ class Answerer:
         if history:
             if any(not analyse(part, lexicon=self.lexicon).nouns for part in parts):
                 return []  # 寒托班呢？开了多少个，完成计划的多少？: a part naming nothing leans on the whole
-            return [self._standalone(part, history, searched) for part in parts]
-        first = replace(self.weights.ground(analyse(parts[0], lexicon=self.lexicon)), places=question.places)
+            # the first part is read in the conversation, and lends its subject to the rest as in a
+            # question asked first (其中企业诉求有多少？同比涨了多少？: the growth of 企业诉求)
+            first = self._standalone(parts[0], history, searched)
+        else:
+            first = replace(self.weights.ground(analyse(parts[0], lexicon=self.lexicon)), places=question.places)
         rest = [
             self.weights.ground(merge(analyse(part, lexicon=self.lexicon), first, contrasted(parts[0], part)))
             for part in parts[1:]

@@ -124,6 +124,13 @@ def test_a_follow_up_keeps_the_place_of_the_conversation(cities_pipeline):
     assert all("杭州市" in c.places for c in answer.citations)
 
 
+def test_a_follow_ups_second_part_leans_on_its_first(cities_pipeline):
+    # 完成率 of the school places just asked about (168%), not the 整体完成率 of another project
+    answer = cities_pipeline.ask("学位一共新增多少个？完成率是多少？", ["杭州2024年新建成了多少所中小学和幼儿园？"])
+    assert not answer.refused and "10.09万个" in answer.text and "168%" in answer.text, answer.text
+    assert "128.5%" not in answer.text
+
+
 def test_a_three_figure_question_gets_all_three(cities_pipeline):
     answer = cities_pipeline.ask(
         "杭州2024年整治幸福河湖农村水系多少公里、改造提升单村水站多少座、更新改造农村管网多少公里？"
