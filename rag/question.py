@@ -309,6 +309,7 @@ def figures_wanted(text: str) -> int:
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|「[^」]*」")
 _BRACKETED = re.compile(r"\([^)]*\)|（[^）]*）|“[^”]*”|「[^」]*」")
 _PART_SPLIT = re.compile(r"[，,？?；;、]|(?<=[多少几][个家所张名人])和|以及")
+_OTHER_ASK = re.compile(r"哪|什么|怎么|怎样|如何|谁")
 _QUANTITY = re.compile(r"多少|几|多大|多高|多久|多长|比例|占比|什么时候|how many|how much", re.I)
 
 
@@ -322,6 +323,10 @@ def split_parts(text: str) -> list[str]:
         start = m.end()
     parts = [p.strip() for p in [*parts, text[start:]] if p and p.strip()]
     asking = [i for i, p in enumerate(parts) if _QUANTITY.search(p)]
+    if len(asking) == 1:
+        # a figure, then another kind of question (…最多补多少钱？要到哪个部门去申请？): the figure is
+        # answered, and the other part is named as not answered, not left to dilute the figure's words
+        asking += [i for i, p in enumerate(parts) if i > asking[0] and _OTHER_ASK.search(p)]
     if len(asking) < 2:
         return _each_one(text)
     # what comes before the first asked part is its setting: 苏州2023年给教室装空调，装了多少台

@@ -126,6 +126,23 @@ def test_a_two_part_question_keeps_its_setting_and_its_names_whole():
     assert not analyse("其中转到“三区”的有多少？").figures  # a number in quotes names something
 
 
+def test_a_figure_then_another_kind_of_question_are_two_parts():
+    from rag.question import split_parts
+
+    assert split_parts("洛阳家庭养老床位一张床最多补多少钱？要到哪个部门去申请？") == [
+        "洛阳家庭养老床位一张床最多补多少钱",
+        "要到哪个部门去申请",
+    ]
+    # the setting before the figure stays with it; a question word before the figure splits nothing
+    assert split_parts("哪个区新建了多少所学校？") == ["哪个区新建了多少所学校？"]
+
+
+def test_the_other_kind_of_question_is_named_as_not_answered(cities_pipeline):
+    answer = cities_pipeline.ask("洛阳每张家庭养老床位最多补贴多少钱？怎么申请？")
+    assert not answer.refused and "不超过3000元" in answer.text
+    assert answer.unanswered_parts == ("怎么申请",), answer.text
+
+
 def test_a_question_asking_each_of_joined_things_becomes_one_part_per_thing():
     from rag.question import split_parts
 
