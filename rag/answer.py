@@ -255,8 +255,6 @@ class Answerer:
         self, question: Question, parts: list[str], history: list[str], searched: dict[str, list[Hit]]
     ) -> list[Question]:
         if history:
-            if any(not analyse(part, lexicon=self.lexicon).nouns for part in parts):
-                return []  # 寒托班呢？开了多少个，完成计划的多少？: a part naming nothing leans on the whole
             # the first part is read in the conversation, and lends its subject to the rest as in a
             # question asked first (其中企业诉求有多少？同比涨了多少？: the growth of 企业诉求)
             first = self._standalone(parts[0], history, searched)

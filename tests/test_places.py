@@ -131,6 +131,14 @@ def test_a_follow_ups_second_part_leans_on_its_first(cities_pipeline):
     assert "128.5%" not in answer.text
 
 
+def test_a_follow_ups_first_part_may_name_only_a_place_and_year(cities_pipeline):
+    # 那江苏全省2024年共服务了多少件 takes its subject from the conversation; the 其中 part is its own
+    answer = cities_pipeline.ask(
+        "那江苏全省2024年共服务了多少件？其中省平台服务量多少？", ["苏州12345热线2023年受理了多少诉求？"]
+    )
+    assert not answer.refused and "4367万件" in answer.text and "96.18万件" in answer.text, answer.text
+
+
 def test_a_three_figure_question_gets_all_three(cities_pipeline):
     answer = cities_pipeline.ask(
         "杭州2024年整治幸福河湖农村水系多少公里、改造提升单村水站多少座、更新改造农村管网多少公里？"
