@@ -113,7 +113,7 @@ _FRAMING = frozenset(
 )
 # Parts of speech of phrasing (verbs, adverbs, pronouns, particles...): unknown to the
 # corpus, such a word says nothing about answerability. Everything else names a thing.
-_PHRASING_FLAGS = ("v", "d", "r", "p", "c", "u", "y", "e", "o", "zg", "ul", "uj", "f", "t", "q", "a")
+_PHRASING_FLAGS = ("v", "d", "r", "p", "c", "u", "y", "e", "o", "zg", "ul", "uj", "f", "t", "q", "a", "i", "l")
 
 
 @dataclass(frozen=True)

@@ -184,6 +184,14 @@ def test_a_one_character_word_counts_when_the_sentence_says_it_in_other_words(ci
     assert cities_pipeline.ask("苏州2023年多少所学校的教室换了新门？").refused
 
 
+def test_an_idiom_is_phrasing_not_a_thing_the_articles_lack(cities_pipeline):
+    # 前前后后 (all told) is no article's word, but it names nothing the answer must speak of;
+    # a thing no article of the place names (三甲医院 in Suzhou's) still refuses the question
+    answer = cities_pipeline.ask("杭州2024年前前后后完成了多少个老旧小区改造？")
+    assert not answer.refused and "212个" in answer.text, answer.text
+    assert cities_pipeline.ask("苏州2023年一口气新增了多少家三甲医院？").refused
+
+
 def test_parts_answered_by_one_sentence_quote_it_once(cities_pipeline):
     answer = cities_pipeline.ask("苏州2023年新辟了几条公交线路？新增非机动车停车泊位和机动车公共停车泊位各多少个？")
     assert all(figure in answer.text for figure in ("51条", "90756个", "16278个")), answer.text
