@@ -305,10 +305,10 @@ class Answerer:
             place = g.get(name)
             bare = bare_name(name) if place is not None and place.level == "county" else ""
             if bare and bare in question.text:
-                return replace(question, places=(name,))
+                return _placed(question, (name,), {bare})
         cities = [name for name in self.profile.covered_places if (p := g.get(name)) and p.level == "city"]
         if named := g.find_local(question.text, cities):
-            return replace(question, places=tuple(dict.fromkeys(m.place.name for m in named)))
+            return _placed(question, tuple(dict.fromkeys(m.place.name for m in named)), {m.text for m in named})
         return question
 
     def standalone_question(self, text: str, history: list[str]) -> str:
@@ -476,6 +476,13 @@ class Answerer:
         return Answer(
             raw, text, refused=True, reason=decision.reason, rewritten_question=question.text, hits=tuple(hits)
         )
+
+
+def _placed(question: Question, places: tuple[str, ...], names: set[str]) -> Question:
+    """The question constrained to these places, its words for them no longer words to match: the
+    place decides which passages may answer, as a place named in full already does."""
+    terms = {t: w for t, w in question.terms.items() if t not in names}
+    return replace(question, places=places, terms=terms, nouns=question.nouns - names)
 
 
 def figure_count(question: Question, facts: list[Fact]) -> int:

@@ -139,6 +139,13 @@ def test_a_follow_ups_first_part_may_name_only_a_place_and_year(cities_pipeline)
     assert not answer.refused and "4367万件" in answer.text and "96.18万件" in answer.text, answer.text
 
 
+def test_a_county_named_by_its_short_form_is_a_constraint_not_a_word_to_match(cities_pipeline):
+    # 衡东 picks 衡东县's article; the sentence (社会保障1485件) need not say 衡东 itself
+    answer = cities_pipeline.ask("衡东2025年一季度社会保障方面的诉求有多少件？")
+    assert not answer.refused and "1485件" in answer.text, answer.text
+    assert all("衡东县" in c.places for c in answer.citations)
+
+
 def test_a_three_figure_question_gets_all_three(cities_pipeline):
     answer = cities_pipeline.ask(
         "杭州2024年整治幸福河湖农村水系多少公里、改造提升单村水站多少座、更新改造农村管网多少公里？"
