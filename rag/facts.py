@@ -307,6 +307,21 @@ def _linking(word: str) -> bool:
     return bool(word) and (len(word) == 1 or word.endswith(("至", "到", "达", "为", "是", "了", "超", "近", "约")))
 
 
+# Nouns that say "how many" of the noun before them (诉求[总量], 改造[户数]): a question's 多少 asks that
+# already, so what such a figure counts is the noun before the amount.
+_AMOUNT_NOUNS = frozenset({"总量", "总数", "数量", "总额", "总计", "合计", "共计", "人数", "户数", "件数", "次数"})
+
+
+def _head_words(fact: Fact, fig: Figure) -> list[str]:
+    """The words of a figure's head (figure_head); for an amount noun, the word it is the amount of."""
+    head = figure_head(fact, fig)
+    words = [w for w in jieba.lcut(head) if w.strip()]
+    at = fact.text.rfind(head, 0, fig.start) if head else -1
+    if words and all(w in _AMOUNT_NOUNS for w in words) and at > 0:
+        return jieba.lcut(fact.text[:at])[-1:]
+    return words
+
+
 def figure_head(fact: Fact, fig: Figure) -> str:
     """The words naming what a figure counts: 93家[养老机构], [义务教育学校]144所."""
     ensure_initialised()  # the domain words first, whoever cuts a word first
@@ -362,7 +377,7 @@ def head_coverage(question: Question, weights: TermWeights, fact: Fact) -> float
         best = head_coverage(question, weights, whole)
     for fig in figures:
         total = got = 0.0
-        for word in jieba.lcut(figure_head(fact, fig)):
+        for word in _head_words(fact, fig):
             word = word.strip()
             if not word or not any("\u4e00" <= ch <= "\u9fff" or ch.isalpha() for ch in word) or word in ("全市", "的"):
                 continue

@@ -146,6 +146,12 @@ def test_a_county_named_by_its_short_form_is_a_constraint_not_a_word_to_match(ci
     assert all("衡东县" in c.places for c in answer.citations)
 
 
+def test_an_amount_noun_counts_the_noun_before_it(cities_pipeline):
+    # 热线诉求[总量]达4854万件 counts 诉求: 总量 only says "how many", which the question asks already
+    answer = cities_pipeline.ask("江苏12345热线2022年一共受理了多少件诉求？")
+    assert not answer.refused and "4854万件" in answer.text, answer.text
+
+
 def test_a_three_figure_question_gets_all_three(cities_pipeline):
     answer = cities_pipeline.ask(
         "杭州2024年整治幸福河湖农村水系多少公里、改造提升单村水站多少座、更新改造农村管网多少公里？"
