@@ -111,8 +111,9 @@ _FRAMING = frozenset(
     "全市 我市 本市 市里 全省 本省 省里 咱们 咱 其中 以后 只有 既然 该 各种 起来 几年 这几年 那 有人 帮忙 搞 帮着 "
     "用 上 去 找 建了 发了 领了 花 花了 我家 家里 是从 开始 算 叫 哪天 哪条 几大 一个 这个 那个 这些".split()
 )
-# Parts of speech of phrasing (verbs, adverbs, pronouns, particles...): unknown to the
-# corpus, such a word says nothing about answerability. Everything else names a thing.
+# Parts of speech of phrasing (verbs, adverbs, pronouns, particles, idioms and fixed expressions
+# such as 一口气): unknown to the corpus, such a word says nothing about answerability. Everything
+# else names a thing.
 _PHRASING_FLAGS = ("v", "d", "r", "p", "c", "u", "y", "e", "o", "zg", "ul", "uj", "f", "t", "q", "a", "i", "l")
 
 
