@@ -306,8 +306,7 @@ class Answerer:
             bare = bare_name(name) if place is not None and place.level == "county" else ""
             if bare and bare in question.text:
                 return _placed(question, (name,), {bare})
-        cities = [name for name in self.profile.covered_places if (p := g.get(name)) and p.level == "city"]
-        if named := g.find_local(question.text, cities):
+        if named := g.find_local(question.text, self.profile.covered_places):
             return _placed(question, tuple(dict.fromkeys(m.place.name for m in named)), {m.text for m in named})
         return question
 

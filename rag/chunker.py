@@ -211,8 +211,7 @@ def sentence_places(text: str, article_places: tuple[str, ...]) -> tuple[str, ..
     """The article's places, and any place the sentence itself names (金水区, 苏州)."""
     g = gazetteer()
     named = [m.place.name for m in g.find(text)]
-    cities = [name for name in article_places if (p := g.get(name)) and p.level == "city"]
-    named += [m.place.name for m in g.find_local(text, cities)]  # 昆山 in an article about 苏州市
+    named += [m.place.name for m in g.find_local(text, article_places)]  # 昆山 in an article about 苏州市
     if _PROVINCE_WIDE.search(text):  # 全省 in a city's article speaks of its province
         named += [p.province for name in article_places if (p := g.get(name)) and p.province]
     return tuple(dict.fromkeys([*article_places, *named]))

@@ -100,12 +100,12 @@ class Gazetteer:
             kept.append(m)
         return kept
 
-    def find_local(self, text: str, cities: Collection[str]) -> list[Mention]:
-        """Counties and districts of these cities named without their suffix, as whole words (昆山
-        for 昆山市, 吴江 for 吴江区, in an article or a conversation about 苏州市). The national
-        table gives counties no short form, since most would be an everyday word somewhere; within
-        their own city, reporters and residents name them that way."""
-        automaton = self._local(frozenset(cities))
+    def find_local(self, text: str, places: Collection[str]) -> list[Mention]:
+        """Counties and districts of the cities among these places named without their suffix, as
+        whole words (昆山 for 昆山市, 吴江 for 吴江区, in an article or a conversation about 苏州市). The
+        national table gives counties no short form, since most would be an everyday word somewhere;
+        within their own city, reporters and residents name them that way."""
+        automaton = self._local(frozenset(places))
         if automaton is None:
             return []
         matches = [(end - len(bare) + 1, end + 1, bare, index) for end, (bare, index) in automaton.iter(text)]
@@ -115,10 +115,10 @@ class Gazetteer:
         return [Mention(self.places[i], bare, s, e) for s, e, bare, i in matches if s in cuts and e in cuts]
 
     @functools.lru_cache(maxsize=64)  # noqa: B019  # one gazetteer per process: its cache lives as long
-    def _local(self, cities: frozenset[str]) -> ahocorasick.Automaton | None:
+    def _local(self, places: frozenset[str]) -> ahocorasick.Automaton | None:
         automaton = ahocorasick.Automaton()
         for index, p in enumerate(self.places):
-            bare = bare_name(p.name) if p.level == "county" and p.city in cities else ""
+            bare = bare_name(p.name) if p.level == "county" and p.city in places else ""
             if bare and bare not in self.by_name:  # a province's or city's short form keeps its place
                 automaton.add_word(bare, (bare, index))
         if not len(automaton):
