@@ -13,6 +13,8 @@
   written blind in the eleventh session (the blind splits' weakest kinds, by outcome counts).
 - zhengzhou-blind-4, cities-test-2: blind sets written in the tenth session, after the tuning of
   nine sessions, and frozen: reported once per change, like cities-test.
+- cities-test-3: 80 blind questions in everyday wording and English (the blind splits' weakest
+  kinds), written in the twelfth session and frozen before its tuning.
 """
 
 from __future__ import annotations
@@ -106,5 +108,12 @@ SUITES = {
         _CITIES_INDEX,
         HERE / "sets" / "cities-test-2.jsonl",
         HERE / "thresholds-cities-test-2.json",
+    ),
+    "cities-test-3": Suite(
+        "other places' articles, a third frozen blind split (80 questions in everyday wording, twelfth session)",
+        _CITIES,
+        _CITIES_INDEX,
+        HERE / "sets" / "cities-test-3.jsonl",
+        HERE / "thresholds-cities-test-3.json",
     ),
 }
