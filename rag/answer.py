@@ -36,6 +36,7 @@ from rag.facts import (
 )
 from rag.figures import Figure, extract_figures, same_value, unsupported_figures
 from rag.lexicon import GENERIC, Lexicon
+from rag.periods import Period, named_periods, other_period
 from rag.places import bare_name, gazetteer
 from rag.privacy import find_personal_data
 from rag.profile import Profile, derive
@@ -78,6 +79,7 @@ class Answerer:
     lexicon: Lexicon = GENERIC
     place_ids: dict[str, frozenset[int]] = field(default_factory=dict)  # place -> chunk positions
     year_ids: dict[int, frozenset[int]] = field(default_factory=dict)  # year -> chunk positions
+    article_periods: dict[str, frozenset[Period]] = field(default_factory=dict)  # source -> months, quarters it names
 
     @classmethod
     def build(
@@ -90,7 +92,9 @@ class Answerer:
         profile = profile or derive(chunks)
         by_place: dict[str, set[int]] = {}
         by_year: dict[int, set[int]] = {}
+        periods: dict[str, frozenset[Period]] = {}
         for i, c in enumerate(chunks):
+            periods[c.source] = periods.get(c.source, frozenset()) | named_periods(c.retrieval_text())
             for place in c.places:
                 by_place.setdefault(place, set()).add(i)
             for year in c.years:
@@ -103,6 +107,7 @@ class Answerer:
             Lexicon.with_words(profile.words, profile.english),
             {p: frozenset(ids) for p, ids in by_place.items()},
             {y: frozenset(ids) for y, ids in by_year.items()},
+            periods,
         )
 
     @property
@@ -338,6 +343,11 @@ class Answerer:
             return Decision((), best_support, "other_subject", best_head)
         if question.years and not set(question.years) & set(best_fact.chunk.years):
             return Decision((), best_support, "other_year", best_head)
+        stated = named_periods(f"{best_fact.context} {best_fact.chunk.retrieval_text()}")
+        if question.periods and other_period(
+            question.periods, stated, self.article_periods.get(best_fact.chunk.source, stated)
+        ):
+            return Decision((), best_support, "other_year", best_head)  # 4月份 is not answered by 5月份's figure
         facts = [best_fact]
         if question.several:
             facts += self._more_facts(question, facts, scored)
@@ -458,7 +468,8 @@ class Answerer:
             why = f"现有资料中没有关于{asked}的内容，目前涵盖的是{self.profile.covered_label()}的公开报道。"
         elif decision.reason == "other_year":
             # the resident's year is not repeated: the reply states no figure the source lacks
-            why = "现有报道没有您问的那一年的这项数据。"
+            when = "那个时间" if question.periods else "那一年"
+            why = f"现有报道没有您问的{when}的这项数据。"
         elif decision.reason == "procedure":
             why = "现有报道介绍的是公共服务的总体成效，没有办理地点、流程、时间或联系方式等信息。"
         elif decision.reason == "future":

@@ -15,6 +15,7 @@ import jieba.posseg as pseg
 from rag.constants import HOTLINE
 from rag.figures import Figure, extract_figures, is_date, is_name_part
 from rag.lexicon import GENERIC, Lexicon, is_english
+from rag.periods import Period, named_periods
 from rag.places import find_english, gazetteer
 from rag.tokens import STOPWORDS, ensure_initialised
 
@@ -128,6 +129,7 @@ class Question:
     asked: str = ""  # date, duration, money, change, ratio, area, length, extent, count, "" (not a figure question)
     measure: str = ""  # the measure word after 多少/几, e.g. 张
     years: tuple[int, ...] = ()
+    periods: frozenset[Period] = frozenset()  # parts of a year it names: 4月份, 一季度
     figures: tuple[Figure, ...] = ()  # figures the resident stated (maybe a false premise)
     english: bool = False
     future: bool = False
@@ -218,6 +220,7 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
         asked=asked,
         measure=measure,
         years=tuple(int(m.group(0)) for m in (_ENGLISH_YEAR if english else _YEAR).finditer(text)),
+        periods=named_periods(text),
         figures=figures,
         english=english,
         future=bool(_FUTURE.search(text)),
@@ -413,6 +416,7 @@ def merge(current: Question, previous: Question, withheld: frozenset[str] = froz
         asked=current.asked or previous.asked,
         measure=current.measure,  # 那燃气安全装置呢？ after 多少个传感器: 户 is as good as 个
         years=current.years or previous.years,
+        periods=current.periods or previous.periods,
         figures=current.figures,
         english=current.english,
         future=current.future,
