@@ -158,19 +158,23 @@ class TermWeights:
         (上街区 -> 上街, 处理事件 -> 处理 + 事件), so jieba's cut does not decide answerability."""
         terms: dict[str, float] = {}
         nouns = set(question.nouns)
+        alternatives = dict(question.alternatives)
         for term, mult in question.terms.items():
             alts = question.alternatives.get(term, ())
-            if len(term) >= 3 and self.df(term, alts) == 0:
+            if len(term) >= 3 and self.df(term) == 0:
                 parts = [w for w in jieba.lcut_for_search(term) if len(w) >= 2 and w != term and self.df(w) > 0]
                 known = {i for w in parts for m in re.finditer(re.escape(w), term) for i in range(m.start(), m.end())}
                 if parts and len(known) >= 0.66 * len(term):  # 上街区 -> 上街; not 供养标准 -> 标准
-                    for w in parts:
-                        terms.setdefault(w, mult)
-                        if term in nouns:
-                            nouns.add(w)
-                    continue
+                    if self.df(term, alts):  # 打电话 (拨打, 来电): its known parts are more ways to say it
+                        alternatives[term] = (*alts, *parts)
+                    else:
+                        for w in parts:
+                            terms.setdefault(w, mult)
+                            if term in nouns:
+                                nouns.add(w)
+                        continue
             terms[term] = mult
-        return replace(question, terms=terms, nouns=frozenset(nouns))
+        return replace(question, terms=terms, nouns=frozenset(nouns), alternatives=alternatives)
 
     def term_weight(self, question: Question, term: str) -> float:
         return self.weight(term, question.alternatives.get(term, ()), term in question.nouns) * question.terms[term]

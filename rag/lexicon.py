@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 VOCABULARY_FILE = Path(__file__).with_name("vocabulary.toml")
@@ -42,33 +43,63 @@ def is_english(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Lexicon:
-    """Residents' words -> the articles' words: the generic lists above plus a profile's own."""
+    """Residents' words -> the articles' words: the generic lists (rag/vocabulary.toml) and a
+    profile's own words, which replace a generic entry of the same word."""
 
     colloquial: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(COLLOQUIAL))
     english: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(ENGLISH))
+    own: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the profile's colloquial words
 
     @classmethod
     def with_words(cls, words: dict[str, tuple[str, ...]], english: dict[str, tuple[str, ...]]) -> Lexicon:
-        return cls({**COLLOQUIAL, **words}, {**ENGLISH, **english})
+        generic = {k: v for k, v in COLLOQUIAL.items() if k not in words}
+        return cls(generic, {**ENGLISH, **english}, dict(words))
 
     def english_to_chinese(self, text: str) -> str:
-        """Chinese search terms for an English question ('' when none is known): the glossary's, and
-        any the resident wrote in Chinese (city stations (城市驿站): the article's own word)."""
-        low = text.lower()
-        terms: list[str] = _CJK_RUN.findall(text)
-        for phrase in sorted(self.english, key=len, reverse=True):
-            if phrase in low:
-                low = low.replace(phrase, " ")
-                terms.extend(self.english[phrase])
+        """Chinese search terms for an English question ('' when none is known): the first of the
+        glossary's terms for each phrase, and any the resident wrote in Chinese (city stations
+        (城市驿站): the article's own word). The glossary's other terms are alternatives of the
+        first (english_alternatives), not further words the answer must say."""
+        terms = _CJK_RUN.findall(text) + [
+            self.english[m.group(1)][0] for m in self._english_phrases.finditer(text.lower())
+        ]
         return " ".join(dict.fromkeys(terms))
 
+    def english_alternatives(self, text: str) -> dict[str, tuple[str, ...]]:
+        """For each phrase of an English question, its first Chinese term -> the others (parking
+        spaces: 停车位 -> 停车泊位, 泊位)."""
+        found = (self.english[m.group(1)] for m in self._english_phrases.finditer(text.lower()))
+        return {terms[0]: terms[1:] for terms in found if len(terms) > 1}
+
+    @cached_property
+    def _english_phrases(self) -> re.Pattern[str]:
+        """The glossary's phrases as whole words, longest first (bus is not in business, and
+        nursing homes wins over homes), in the plural too."""
+        alternatives = "|".join(re.escape(p) for p in sorted(self.english, key=len, reverse=True))
+        return re.compile(rf"(?<![a-z])({alternatives})(?:e?s)?(?![a-z])")
+
     def expansions(self, text: str) -> list[str]:
-        """The official terms that the colloquial words in text stand for."""
+        """The official terms that the colloquial words in text stand for. Within each list the
+        longest word wins where several overlap: 地铁站 is a station, not the 地铁 (轨道交通) it
+        contains. The profile's words are matched on their own, so a longer generic word
+        (坑坑洼洼) does not hide a deployment's shorter one (坑洼)."""
         extra: list[str] = []
-        for word in sorted(self.colloquial, key=len, reverse=True):
-            if word in text:
-                extra.extend(t for t in self.colloquial[word] if t not in text)
+        for words, pattern in ((self.own, self._own_words), (self.colloquial, self._colloquial_words)):
+            for m in pattern.finditer(text) if words else ():  # no overlaps; longer words are tried first
+                extra.extend(t for t in words[m.group(0)] if t not in text)
         return list(dict.fromkeys(extra))
+
+    @cached_property
+    def _colloquial_words(self) -> re.Pattern[str]:
+        return _longest_first(self.colloquial)
+
+    @cached_property
+    def _own_words(self) -> re.Pattern[str]:
+        return _longest_first(self.own)
+
+
+def _longest_first(words: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
 
 
 GENERIC = Lexicon()

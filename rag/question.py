@@ -191,6 +191,12 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
     found = content_terms(_FOLLOWUP_START.sub("", _FOLLOWUP_END.sub("", unplaced)))
     terms = {t: weight for t in found}
     alternatives = {t: alts for t in terms if (alts := tuple(lexicon.expansions(t)))}
+    english_alts: list[str] = []
+    if english:
+        for term, alts in lexicon.english_alternatives(text).items():
+            english_alts.extend(alts)
+            if term in terms:
+                alternatives[term] = tuple(dict.fromkeys([*alts, *alternatives.get(term, ())]))
     asked = asked_kind(text)
     measure = m.group(1) if (m := _MEASURE.search(text) or _COUNT_OF.search(text)) else ""
     # the resident's own figures (a possible false premise); years are read as years, not figures
@@ -213,7 +219,7 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
         raw=raw,
         text=text,
         # the dense model reads English too: an English question is searched as asked, with its known Chinese terms
-        search_text=" ".join([text, base, *extra] if english else [base, *extra]),
+        search_text=" ".join([text, base, *english_alts, *extra] if english else [base, *extra]),
         terms=terms,
         alternatives=alternatives,
         nouns=frozenset(t for t, is_noun in found.items() if is_noun),

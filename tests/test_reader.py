@@ -741,8 +741,8 @@ def test_a_figure_whose_clause_says_enough_is_not_read_again(reading, llm):
 
 # --- English questions: translated by the model, answered and checked in Chinese ----------------
 
-ENGLISH = "How many old-age care homes does Zhengzhou have?"
-GLOSSED = "How many community care centres and old-age homes does Zhengzhou have?"
+ENGLISH = "How many places where grannies live and get looked after does Zhengzhou have?"
+GLOSSED = "How many community grids and old-folks houses does Zhengzhou have?"
 
 
 def translation(text: str) -> str:
@@ -759,7 +759,10 @@ def test_an_english_question_is_translated_then_answered_by_the_rules(reading, l
     (request,) = llm.requests  # one request: the translation; the rules did the rest
     assert request["body"]["response_format"]["json_schema"]["name"] == "translated_question"
     # the place goes to the model in Chinese, so it is copied, not guessed (Liaocheng -> 辽宁省)
-    assert "How many old-age care homes does 郑州 have?" in request["body"]["messages"][-1]["content"]
+    assert (
+        "How many places where grannies live and get looked after does 郑州 have?"
+        in request["body"]["messages"][-1]["content"]
+    )
 
 
 def test_a_year_the_translation_dropped_is_put_back(reading, llm):
@@ -790,7 +793,7 @@ def test_a_place_the_translation_left_in_english_is_read_in_chinese(reading, llm
 
 
 def test_the_translation_is_tried_before_the_english_glossarys_answer(reading, llm):
-    glossary = reading.answerer.answer(GLOSSED)  # word by word, "community" finds a 社区 figure
+    glossary = reading.answerer.answer(GLOSSED)  # word by word, "community grids" finds a 社区网格 figure
     assert not glossary.refused and "93家" not in glossary.text
     figure = glossary.figures[0]
     llm.reply = translation("郑州有多少家养老机构？")
