@@ -169,6 +169,23 @@ def content_terms(text: str) -> dict[str, bool]:
     return terms
 
 
+_CLAUSE_END = re.compile(r"[，,。！!？?；;]")
+_ASKING_END = re.compile(r"[呢吗没么][\s啊呀]*$")
+
+
+def scene_words(text: str, found: dict[str, bool]) -> set[str]:
+    """Words only of clauses that ask nothing, when another clause asks: the resident's situation
+    (俺想给老娘找个养老院，…有几家养老机构？ / 晚上路灯不亮走路害怕，…). A word there that no article
+    uses (老娘, 害怕) is phrasing, not a thing the articles lack; the articles' own words there
+    (聊城2023年居民医保，…补助多少钱？) still name the topic."""
+    clauses = [c for c in _CLAUSE_END.split(text) if c.strip()]
+    asking = [c for c in clauses if _QUANTITY.search(c) or _ASKING_END.search(c.strip())]
+    if not asking or len(asking) == len(clauses):
+        return set()
+    asked = "".join(asking).lower()
+    return {t for t in found if t not in asked}
+
+
 def asked_kind(text: str) -> str:
     """The kind of figure a question (or one part of it) asks for: date, money, count... ("" none)."""
     # a question asking for a quantity (多少/几/比例) is never a procedure question, whatever else it says
@@ -189,6 +206,7 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
     for mention in reversed(mentions):  # a place is a constraint on the answer, not a topic to match
         unplaced = unplaced[: mention.start] + " " + unplaced[mention.end :]
     found = content_terms(_FOLLOWUP_START.sub("", _FOLLOWUP_END.sub("", unplaced)))
+    scene = scene_words(unplaced, found)
     terms = {t: weight for t in found}
     alternatives = {t: alts for t in terms if (alts := tuple(lexicon.expansions(t)))}
     english_alts: list[str] = []
@@ -222,7 +240,7 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
         search_text=" ".join([text, base, *english_alts, *extra] if english else [base, *extra]),
         terms=terms,
         alternatives=alternatives,
-        nouns=frozenset(t for t, is_noun in found.items() if is_noun),
+        nouns=frozenset(t for t, is_noun in found.items() if is_noun and t not in scene),
         asked=asked,
         measure=measure,
         years=tuple(int(m.group(0)) for m in (_ENGLISH_YEAR if english else _YEAR).finditer(text)),

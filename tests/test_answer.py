@@ -289,3 +289,18 @@ def test_the_answerer_itself_still_declines_personal_data_it_is_handed(hash_pipe
     """The pipeline removes personal data first; an answerer called directly declines it, unsearched."""
     answer = hash_pipeline.answerer.answer("我的手机号是13812345678，养老院怎么申请？")
     assert answer.refused and answer.reason == "personal_data" and not answer.hits
+
+
+def test_words_of_the_residents_situation_are_phrasing():
+    from rag.question import scene_words
+
+    found = {"老娘": True, "养老院": True, "养老机构": True}
+    assert scene_words("俺想给老娘找个养老院，郑州一共有几家养老机构？", found) == {"老娘", "养老院"}
+    assert scene_words("郑州有几家养老机构？", found) == set()  # one clause: nothing is scene
+    assert scene_words("郑州有几家养老机构？养老院呢？", found) == set()  # 呢 asks too
+
+
+def test_a_question_with_its_residents_situation_is_answered_and_its_subject_still_decides(pipeline):
+    answer = pipeline.ask("我想送我爸去养老院，郑州一共有多少家养老机构？")  # 我爸 is no missing thing
+    assert not answer.refused and "93家" in answer.text, answer.text
+    assert pipeline.ask("我家狗丢了好几天，郑州有几家宠物收容所？").refused  # the asking clause's own subject
