@@ -186,6 +186,15 @@ def scene_words(text: str, found: dict[str, bool]) -> set[str]:
     return {t for t in found if t not in asked}
 
 
+_CLAUSE_TAIL = re.compile(r"\s*(?:[，,。？?！!；;]|[吗吧呢啊]|是|对|$)")
+
+
+def _stated(text: str, figures: tuple[Figure, ...]) -> Figure:
+    """The figure a statement puts to the test: the one that ends its clause (…惠及了50万人次，是吗？),
+    not one that is part of a name (两项补贴)."""
+    return next((f for f in figures if _CLAUSE_TAIL.match(text, f.end)), figures[0])
+
+
 def asked_kind(text: str) -> str:
     """The kind of figure a question (or one part of it) asks for: date, money, count... ("" none)."""
     # a question asking for a quantity (多少/几/比例) is never a procedure question, whatever else it says
@@ -226,7 +235,7 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
         if f.text != HOTLINE and not is_date(f) and not any(s <= f.start and f.end <= e for s, e in quoted)
     )
     if not asked and figures:  # "基础教育学校有5657所，对吧？" asks about a count
-        unit = figures[0].unit
+        unit = _stated(text, figures).unit
         if unit in ("秒", "秒钟"):
             unit = "分钟"  # any time span: 缩短到了5秒钟？ asks a duration
         asked = next(

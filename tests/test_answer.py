@@ -304,3 +304,8 @@ def test_a_question_with_its_residents_situation_is_answered_and_its_subject_sti
     answer = pipeline.ask("我想送我爸去养老院，郑州一共有多少家养老机构？")  # 我爸 is no missing thing
     assert not answer.refused and "93家" in answer.text, answer.text
     assert pipeline.ask("我家狗丢了好几天，郑州有几家宠物收容所？").refused  # the asking clause's own subject
+
+
+def test_the_premise_is_the_figure_that_ends_its_clause_not_one_in_a_name(pipeline):
+    answer = pipeline.ask("郑州残疾人两项补贴一共惠及了40万人次，对吧？")  # 两项 names the subsidies
+    assert not answer.refused and "29.7万人次" in answer.text, answer.text
