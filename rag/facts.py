@@ -144,7 +144,7 @@ class TermWeights:
     def weight(self, term: str, alternatives: tuple[str, ...] = (), noun: bool = True) -> float:
         key = f"{term}|{'|'.join(alternatives)}|{noun}"
         if key not in self._cache:
-            df = self.df(term, alternatives)
+            df = self.df(term, alternatives) or self._abbreviated_df(term)
             idf = math.log((self._n + 1) / (df + 0.5))
             if df == 0:
                 # A thing the corpus never names (洛阳, 幼儿园, 房价) is the strongest sign it
@@ -152,6 +152,13 @@ class TermWeights:
                 idf = idf * self.unknown_boost if noun else 0.0
             self._cache[key] = idf
         return self._cache[key]
+
+    def _abbreviated_df(self, term: str) -> int:
+        """Chunks holding the full form a short word abbreviates (社保: 社会保障): such a word is
+        known to the corpus, not a thing it never names."""
+        if not 2 <= len(term) <= 3:
+            return 0
+        return round(sum(1 for t in self._texts if _abbreviates(term, t)) * self._scale)
 
     def ground(self, question: Question) -> Question:
         """Replace compound words the corpus never uses by their known parts

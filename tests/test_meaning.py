@@ -237,3 +237,9 @@ def test_the_topic_before_a_figure_is_a_clause_without_a_figure():
     area = next(f for t, f in facts.items() if "166亩" in t)
     assert topic_before(invest) == "即聊城一中高铁新区校区建设工程"
     assert topic_before(area) == ""  # the clause before states a figure of its own
+
+
+def test_a_short_form_of_a_corpus_word_is_not_weighed_as_a_thing_the_corpus_never_names():
+    weights = TermWeights([_fact("社会保障1485件").chunk, _fact("新建公园20个").chunk, _fact("新增学位500个").chunk])
+    assert weights.weight("社保") < weights.weight("宠物")  # 社保 abbreviates 社会保障; 宠物 is nowhere
+    assert weights.weight("宠物") == weights.weight("火星")
