@@ -236,6 +236,31 @@ def _chinese_ok(m: re.Match[str], text: str, unit: str) -> bool:
     return text[m.end("num") : m.end("num") + 1] == "大"  # 五大中心, 十大维度
 
 
+# Shares said in words: 一半 (50%), 过半 (over 50%), 三分之一 (33.3%); as a percentage, like 六成
+_FRACTION = re.compile(
+    r"(?P<pre>超过|超|将近|接近|近)?(?:(?P<den>[二三四五六七八九十]|\d{1,2})分之(?P<num>[一二三四五六七八九]|\d{1,2})"
+    r"|(?P<half>一半|半数|过半))(?P<post>以上|还多|多)?"
+)
+
+
+def _fractions(text: str, taken: list[Figure]) -> list[Figure]:
+    found = []
+    for m in _FRACTION.finditer(text):
+        if any(f.start < m.end() and m.start() < f.end for f in taken):
+            continue
+        if m["half"]:
+            value = 50.0
+        else:
+            den, num = parse_number(m["den"]), parse_number(m["num"])
+            if not den or num is None or num >= den:
+                continue
+            value = round(100 * num / den, 1)
+        more = m["half"] == "过半" or m["post"] in ("以上", "还多", "多")
+        qualifier = "more" if more else _QUALIFIERS.get(m["pre"] or "", "")
+        found.append(Figure(m.group(0), value, "%", qualifier, m.start(), m.end()))
+    return found
+
+
 def extract_figures(text: str) -> list[Figure]:
     """Every figure in `text`, in order, non-overlapping, with offsets into `text`."""
     work = text.translate(_FULLWIDTH)  # same length, so offsets are shared
@@ -260,7 +285,7 @@ def extract_figures(text: str) -> list[Figure]:
         start = m.start("pre") if m["pre"] else m.start("pct") if m["pct"] else m.start("num")
         end = m.end()
         figures.append(Figure(text[start:end], _tidy(value), _UNIT_NORMAL.get(unit, unit), qualifier, start, end))
-    return figures
+    return sorted(figures + _fractions(text, figures), key=lambda f: f.start)
 
 
 # --- comparison ------------------------------------------------------------

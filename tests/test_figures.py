@@ -376,3 +376,22 @@ def test_guard_flags_invented_year_and_unit_change():
 def test_guard_uses_any_source():
     assert unsupported_figures("93家和3657所[1][2]", [SOURCE, "全市基础教育学校3657所"]) == []
     assert [f.text for f in unsupported_figures("93家和3657所", [SOURCE])] == ["3657所"]
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "qualifier"),
+    [
+        ("占了全省一半还多", 50.0, "more"),
+        ("三分之一的家庭", 33.3, ""),
+        ("超过三分之二", 66.7, "more"),
+        ("过半", 50.0, "more"),
+    ],
+)
+def test_shares_said_in_words_are_percentages(text, value, qualifier):
+    (figure,) = extract_figures(text)
+    assert (figure.value, figure.unit, figure.qualifier) == (value, "%", qualifier)
+
+
+def test_a_share_in_words_is_corrected_with_the_sources_figure(pipeline):
+    answer = pipeline.ask("郑州义务教育随迁子女是不是占全省的三分之二？")
+    assert not answer.refused and "44%" in answer.text, answer.text
