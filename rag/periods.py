@@ -11,6 +11,7 @@ _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七":
 _MONTH = re.compile(r"(?<![\d个])(0?[1-9]|1[0-2]|十[一二]?|[一二三四五六七八九])\s*月(?!\d*个)(?!\s*\d{1,2}\s*[日号])")
 _QUARTER = re.compile(r"(?:第)?([一二三四1-4])\s*季度|\bQ([1-4])\b", re.IGNORECASE)
 _HALF = re.compile(r"([上下])半年")
+_OPENING_MONTHS = re.compile(r"[头前]\s*([三3六6])\s*个月")  # 头三个月 = the first quarter, 前六个月 the first half
 _EN_MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
 _EN_MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:(?:19|20)\d\d|of\b)", re.I)
 _EN_QUARTER = re.compile(r"\b(first|second|third|fourth)\s+quarter\b", re.I)
@@ -28,11 +29,18 @@ def _number(text: str) -> int:
     return _CN_DIGITS[text]
 
 
+def period_spans(text: str) -> list[tuple[int, int]]:
+    """Where text names parts of a year, so they are read as a constraint, not as words to match."""
+    patterns = (_MONTH, _QUARTER, _HALF, _OPENING_MONTHS, _EN_MONTH, _EN_QUARTER, _EN_HALF)
+    return sorted(m.span() for p in patterns for m in p.finditer(text))
+
+
 def named_periods(text: str) -> frozenset[Period]:
     """The months, quarters and halves of a year that text names."""
     found: set[Period] = {("month", _number(m.group(1))) for m in _MONTH.finditer(text)}
     found |= {("quarter", _number(m.group(1) or m.group(2))) for m in _QUARTER.finditer(text)}
     found |= {("half", 1 if m.group(1) == "上" else 2) for m in _HALF.finditer(text)}
+    found |= {("quarter", 1) if m.group(1) in "三3" else ("half", 1) for m in _OPENING_MONTHS.finditer(text)}
     # English: "in May 2023" (a month only before a year or "of": "may" is also a verb)
     found |= {("month", _EN_MONTHS.index(m.group(1).lower()[:3]) + 1) for m in _EN_MONTH.finditer(text)}
     found |= {("quarter", _EN_ORDINAL[m.group(1).lower()]) for m in _EN_QUARTER.finditer(text)}

@@ -15,7 +15,7 @@ import jieba.posseg as pseg
 from rag.constants import HOTLINE
 from rag.figures import Figure, extract_figures, is_date, is_name_part
 from rag.lexicon import GENERIC, Lexicon, is_english
-from rag.periods import Period, named_periods
+from rag.periods import Period, named_periods, period_spans
 from rag.places import find_english, gazetteer
 from rag.tokens import STOPWORDS, ensure_initialised
 
@@ -214,6 +214,9 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
     unplaced = base
     for mention in reversed(mentions):  # a place is a constraint on the answer, not a topic to match
         unplaced = unplaced[: mention.start] + " " + unplaced[mention.end :]
+    if not english:  # so is a part of a year (头三个月, 5月份): the answer's sentence need not say it
+        for start, end in reversed(period_spans(unplaced)):
+            unplaced = unplaced[:start] + " " + unplaced[end:]
     found = content_terms(_FOLLOWUP_START.sub("", _FOLLOWUP_END.sub("", unplaced)))
     scene = scene_words(unplaced, found)
     terms = {t: weight for t in found}

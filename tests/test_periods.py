@@ -35,3 +35,15 @@ def test_a_month_the_article_does_not_report_is_refused(cities_pipeline):
     assert answer.refused and "38447件" not in answer.text and "那个时间" in answer.text, answer.text
     answer = cities_pipeline.ask("宜春2023年3月份通过呼叫平台在线解答了多少诉求？")
     assert answer.refused and "20334件" not in answer.text, answer.text
+
+
+def test_the_opening_months_of_a_year_are_its_first_quarter_or_half():
+    assert named_periods("衡东县2025年头三个月打热线的有多少？") == {("quarter", 1)}
+    assert named_periods("前6个月") == {("half", 1)}
+
+
+def test_a_part_of_a_year_is_a_constraint_not_a_word_the_answer_must_say():
+    from rag.question import analyse
+
+    question = analyse("衡东县2025年头三个月社会保障诉求多少件？")
+    assert question.periods == {("quarter", 1)} and not any("头" in t or "月" in t for t in question.terms)
