@@ -54,7 +54,7 @@ from rag.question import (
 )
 from rag.retriever import HybridRetriever
 from rag.settings import Settings
-from rag.types import Allowed, Answer, Citation, Hit, Reason
+from rag.types import Allowed, Answer, Chunk, Citation, Hit, Reason
 
 log = logging.getLogger(__name__)
 _PROVINCE_WIDE = re.compile(r"全省|本省|省里|咱省")
@@ -343,15 +343,19 @@ class Answerer:
             return Decision((), best_support, "other_subject", best_head)
         if question.years and not set(question.years) & set(best_fact.chunk.years):
             return Decision((), best_support, "other_year", best_head)
-        stated = named_periods(f"{best_fact.context} {best_fact.chunk.retrieval_text()}")
-        if question.periods and other_period(
-            question.periods, stated, self.article_periods.get(best_fact.chunk.source, stated)
-        ):
+        if self.of_another_period(question, best_fact.chunk, best_fact.context):
             return Decision((), best_support, "other_year", best_head)  # 4月份 is not answered by 5月份's figure
         facts = [best_fact]
         if question.several:
             facts += self._more_facts(question, facts, scored)
         return Decision(tuple(complete(question, facts)), best_support, "answered", best_head)
+
+    def of_another_period(self, question: Question, chunk: Chunk, context: str = "") -> bool:
+        """Whether the chunk speaks of another part of the year than the question names (rag/periods.py)."""
+        if not question.periods:
+            return False
+        stated = named_periods(f"{context} {chunk.retrieval_text()}")
+        return other_period(question.periods, stated, self.article_periods.get(chunk.source, stated))
 
     def _says_in_other_words(self, fact: Fact, hits: list[Hit]) -> Callable[[str], bool] | None:
         """Whether the fact's sentence says a question word in other words: residents say 房子

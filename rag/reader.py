@@ -379,7 +379,9 @@ class LLMReader:
         # in only where that finds fewer. A passage costs ~0.4 s of prompt reading on 2 cores, and the
         # model's checked answers came from the first three (README, LLM reader, eighth session)
         hits = answerer.retriever.search(resolved.search_text, k=self.settings.llm_passages, allowed=allowed)
-        passages = numbered([*hits, *extractive.hits], self.settings.llm_passages)
+        # like another place's or year's, another month's sentence is not shown (本月 in a May report for April)
+        hits = [h for h in [*hits, *extractive.hits] if not answerer.of_another_period(resolved, h.chunk)]
+        passages = numbered(hits, self.settings.llm_passages)
         if not passages:
             return self._fallback(extractive, "no_passages", question)
         messages = build_messages(self.prompts, answerer.profile.name, question, history, resolved, places, passages)

@@ -885,3 +885,10 @@ def test_a_number_the_english_names_in_words_is_no_figure_of_the_translation():
     assert analyse(quoted).figures == ()
     # a figure the resident wrote in digits stays a figure the reply may correct
     assert _named_numbers("有3个项目吗？", "Were there 3 projects?") == "有3个项目吗？"
+
+
+def test_another_months_passages_are_not_read(reading, llm):
+    # the Zhengzhou article reports on no March: its sentences are not shown to the model
+    llm.reply = read_and_judged("郑州3月份有93家养老机构。", True)
+    answer = reading.ask("郑州2024年3月份有多少家养老机构？")
+    assert answer.refused and "93家" not in answer.text and not llm.requests, answer.text
