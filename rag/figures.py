@@ -244,6 +244,7 @@ _FRACTION = re.compile(
 
 
 def _fractions(text: str, taken: list[Figure]) -> list[Figure]:
+    """The shares text says in words, where no figure already stands."""
     found = []
     for m in _FRACTION.finditer(text):
         if any(f.start < m.end() and m.start() < f.end for f in taken):
