@@ -351,8 +351,10 @@ class Answerer:
         return Decision(tuple(complete(question, facts)), best_support, "answered", best_head)
 
     def of_another_period(self, question: Question, chunk: Chunk, context: str = "") -> bool:
-        """Whether the chunk speaks of another part of the year than the question names (rag/periods.py)."""
-        if not question.periods:
+        """Whether the chunk speaks of another part of the year than the figure asked for is of
+        (rag/periods.py). A month in a question asking no figure, or asking when, is the time of an
+        event (是2024年10月建成吗？), which the answer may correct, not the period a figure counts."""
+        if not question.periods or question.asked in ("", "date"):
             return False
         stated = named_periods(f"{context} {chunk.retrieval_text()}")
         return other_period(question.periods, stated, self.article_periods.get(chunk.source, stated))
