@@ -15,6 +15,8 @@
   nine sessions, and frozen: reported once per change, like cities-test.
 - cities-test-3: 80 blind questions in everyday wording and English (the blind splits' weakest
   kinds), written in the twelfth session and frozen before its tuning.
+- zhengzhou-blind-5: 72 blind questions about the seed article, written at the end of the twelfth
+  session, after its tuning (issue 13's fresh Zhengzhou set).
 """
 
 from __future__ import annotations
@@ -72,6 +74,13 @@ SUITES = {
         HERE.parent / "corpus",
         HERE.parent / "index" / "default",
         HERE / "sets" / "zhengzhou-blind-4.jsonl",
+        HERE / "thresholds-blind.json",
+    ),
+    "zhengzhou-blind-5": Suite(
+        "the seed article, 72 blind questions written after the twelfth session's tuning, frozen",
+        HERE.parent / "corpus",
+        HERE.parent / "index" / "default",
+        HERE / "sets" / "zhengzhou-blind-5.jsonl",
         HERE / "thresholds-blind.json",
     ),
     "cities-dev": Suite(
