@@ -9,3 +9,4 @@ HOTLINE = "12345"
 
 # A citation marker in an answer's text: "[1]", "[2]" ... (group 1: the number).
 MARKER = re.compile(r"\[(\d+)\]")
+NATION = "全国"  # the whole country, as a place a question may ask about (no article of a city covers it)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 import jieba
 import jieba.posseg as pseg
 
-from rag.constants import HOTLINE
+from rag.constants import HOTLINE, NATION
 from rag.figures import Figure, extract_figures, is_date, is_name_part
 from rag.lexicon import GENERIC, Lexicon, is_english
 from rag.periods import Period, named_periods, period_spans
@@ -101,6 +101,7 @@ _INJECTION = re.compile(
 _SEVERAL = re.compile(r"、|分别|各|\band\b|\bboth\b", re.I)
 _ENGLISH_YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
 _YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?=\s*年)")
+_NATIONWIDE = re.compile(r"全国|全中国|我国|国内|nationwide|across china|all of china|the whole country", re.I)
 _FUTURE = re.compile(r"明年|后年|将来会|以后会|will\b|next year", re.I)
 _PUNCT = re.compile(r"[\s\W_]+")
 # Words that frame a question rather than say what it is about.
@@ -214,6 +215,9 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
     unplaced = base
     for mention in reversed(mentions):  # a place is a constraint on the answer, not a topic to match
         unplaced = unplaced[: mention.start] + " " + unplaced[mention.end :]
+    nationwide = _NATIONWIDE.search(unplaced)
+    if nationwide:  # 全国 is a place too, one no city's article covers (全国12345热线的满意率)
+        unplaced = unplaced[: nationwide.start()] + " " + unplaced[nationwide.end() :]
     if not english:  # so is a part of a year (头三个月, 5月份): the answer's sentence need not say it
         for start, end in reversed(period_spans(unplaced)):
             unplaced = unplaced[:start] + " " + unplaced[end:]
@@ -261,7 +265,13 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
         english=english,
         future=bool(_FUTURE.search(text)),
         places=tuple(
-            dict.fromkeys([*(m.place.name for m in mentions), *(p.name for ps in english_places for p in ps)])
+            dict.fromkeys(
+                [
+                    *(m.place.name for m in mentions),
+                    *(p.name for ps in english_places for p in ps),
+                    *([NATION] if nationwide else []),
+                ]
+            )
         ),
         several=bool(_SEVERAL.search(text)) or any(w in _COORDINATING and f == "c" for w, f in pseg.lcut(text)),
         wants=figures_wanted(text),

@@ -299,3 +299,9 @@ def test_a_follow_up_finds_its_subject_in_the_clause_before_the_figure(cities_pi
     # before it, which states no figure, is what it is said of
     answer = cities_pipeline.ask("其中聊城一中高铁新区校区投资多少？", ["2023年聊城市十大民生项目总投资是多少？"])
     assert not answer.refused and "8.2亿元" in answer.text, answer.text
+
+
+def test_the_whole_country_is_a_place_no_citys_article_covers(pipeline):
+    answer = pipeline.ask("全国12345热线的群众满意率是多少？")
+    assert answer.refused and "全国" in answer.text and "96.43%" not in answer.text, answer.text
+    assert pipeline.answerer.standalone("郑州的养老机构在全国排第几？", []).places[0] == "郑州市"
