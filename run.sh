@@ -92,8 +92,9 @@ case "$cmd" in
     # other place's or year's figure, unanswerable questions refused (accuracy is reported, not gated)
     "$VENV/bin/minsheng" eval --suite cities-test-2 --quiet --out "$out"
     "$VENV/bin/minsheng" eval --suite zhengzhou-blind-4 --quiet --out "$out"
-    # ... and on the blind set of everyday wording written in the twelfth session
+    # ... and on the blind sets written in the twelfth session (everyday wording; the seed article after tuning)
     "$VENV/bin/minsheng" eval --suite cities-test-3 --quiet --out "$out"
+    "$VENV/bin/minsheng" eval --suite zhengzhou-blind-5 --quiet --out "$out"
     ;;
   *)
     echo "usage: ./run.sh app [--kiosk] [--port N] | ./run.sh test [--fast] [pytest args]" >&2
