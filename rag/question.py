@@ -229,8 +229,10 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
     if english:
         for term, alts in lexicon.english_alternatives(text).items():
             english_alts.extend(alts)
-            if term in terms:
-                alternatives[term] = tuple(dict.fromkeys([*alts, *alternatives.get(term, ())]))
+            # jieba may cut the glossary's term (长期护理保险 -> 长期 / 护理 / 保险): its other names
+            # (长护险) then stand for each of the parts
+            for part in [term] if term in terms else [t for t in terms if t in term]:
+                alternatives[part] = tuple(dict.fromkeys([*alts, *alternatives.get(part, ())]))
     asked = asked_kind(text)
     measure = m.group(1) if (m := _MEASURE.search(text) or _COUNT_OF.search(text)) else ""
     # the resident's own figures (a possible false premise); years are read as years, not figures

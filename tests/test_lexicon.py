@@ -38,3 +38,12 @@ def test_an_everyday_word_finds_the_official_one(cities_pipeline):
     assert not answer.refused and "25.79万人" in answer.text, answer.text
     answer = cities_pipeline.ask("How many elevators were added to old residential compounds in Hangzhou in 2024?")
     assert not answer.refused and "1092台" in answer.text, answer.text
+
+
+def test_an_english_terms_other_names_stand_for_each_part_jieba_cuts_it_into():
+    from rag.question import analyse
+
+    lexicon = Lexicon(english={"long-term care insurance": ("长期护理保险", "长护险")})
+    question = analyse("How many people were enrolled in long-term care insurance?", lexicon=lexicon)
+    assert len(question.terms) > 1  # jieba cut 长期护理保险
+    assert all("长护险" in question.alternatives[t] for t in question.terms)
