@@ -75,8 +75,7 @@ class Lexicon:
     def _english_phrases(self) -> re.Pattern[str]:
         """The glossary's phrases as whole words, longest first (bus is not in business, and
         nursing homes wins over homes), in the plural too."""
-        alternatives = "|".join(re.escape(p) for p in sorted(self.english, key=len, reverse=True))
-        return re.compile(rf"(?<![a-z])({alternatives})(?:e?s)?(?![a-z])")
+        return re.compile(rf"(?<![a-z])({_alternation(self.english)})(?:e?s)?(?![a-z])")
 
     def expansions(self, text: str) -> list[str]:
         """The official terms that the colloquial words in text stand for. Within each list the
@@ -98,8 +97,13 @@ class Lexicon:
         return _longest_first(self.own)
 
 
+def _alternation(words: dict[str, tuple[str, ...]]) -> str:
+    """The words as one regex alternation, longest first (an alternation takes the first that matches)."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
 def _longest_first(words: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+    return re.compile(_alternation(words))
 
 
 GENERIC = Lexicon()

@@ -170,6 +170,13 @@ def content_terms(text: str) -> dict[str, bool]:
     return terms
 
 
+def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with each span replaced by a space (right to left, so earlier offsets hold)."""
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + " " + text[end:]
+    return text
+
+
 _CLAUSE_END = re.compile(r"[，,。！!？?；;]")
 _ASKING_END = re.compile(r"[呢吗没么][\s啊呀]*$")
 
@@ -212,15 +219,12 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
     extra = lexicon.expansions(base)
     mentions = gazetteer().find(base)
     english_places = find_english(text) if english else []
-    unplaced = base
-    for mention in reversed(mentions):  # a place is a constraint on the answer, not a topic to match
-        unplaced = unplaced[: mention.start] + " " + unplaced[mention.end :]
-    nationwide = _NATIONWIDE.search(unplaced)
-    if nationwide:  # 全国 is a place too, one no city's article covers (全国12345热线的满意率)
-        unplaced = unplaced[: nationwide.start()] + " " + unplaced[nationwide.end() :]
+    # a place is a constraint on the answer, not a topic to match
+    unplaced = _blanked(base, [(m.start, m.end) for m in mentions])
+    nationwide = _NATIONWIDE.search(unplaced)  # 全国 is a place too, one no city's article covers
+    unplaced = _blanked(unplaced, [nationwide.span()] if nationwide else [])
     if not english:  # so is a part of a year (头三个月, 5月份): the answer's sentence need not say it
-        for start, end in reversed(period_spans(unplaced)):
-            unplaced = unplaced[:start] + " " + unplaced[end:]
+        unplaced = _blanked(unplaced, period_spans(unplaced))
     found = content_terms(_FOLLOWUP_START.sub("", _FOLLOWUP_END.sub("", unplaced)))
     scene = scene_words(unplaced, found)
     terms = {t: weight for t in found}
