@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.constants import HOTLINE
 
@@ -262,12 +262,38 @@ def _fractions(text: str, taken: list[Figure]) -> list[Figure]:
     return found
 
 
+# Time spans said the spoken way: 半个钟头 (30 minutes), 一刻钟, 两个钟头, 一个半小时
+_SPOKEN_TIME = re.compile(
+    r"(?P<half>半个?(?:钟头|小时))|(?P<quarters>[一三])刻钟"
+    r"|(?P<num>[一二两三四五六七八九十]+|\d+)个(?P<more>多)?(?P<and_half>半)?(?:钟头|小时)"
+)
+
+
+def _spoken_times(text: str) -> list[Figure]:
+    found = []
+    for m in _SPOKEN_TIME.finditer(text):
+        if m["half"]:
+            value, unit = 30.0, "分钟"
+        elif m["quarters"]:
+            value, unit = 15.0 * (parse_number(m["quarters"]) or 1), "分钟"
+        else:
+            hours = parse_number(m["num"])
+            if hours is None:
+                continue
+            value, unit = hours + (0.5 if m["and_half"] else 0.0), "小时"
+        found.append(Figure(m.group(0), _tidy(value), unit, "more" if m["more"] else "", m.start(), m.end()))
+    return found
+
+
 def extract_figures(text: str) -> list[Figure]:
     """Every figure in `text`, in order, non-overlapping, with offsets into `text`."""
     work = text.translate(_FULLWIDTH)  # same length, so offsets are shared
     work = _NOT_FIGURES.sub(lambda m: " " * len(m.group()), work)
+    spoken = _spoken_times(work)
     figures = []
     for m in _FIGURE.finditer(work):
+        if any(f.start < m.end() and m.start() < f.end for f in spoken):
+            continue  # 两个 of 两个钟头 counts hours, not things
         num, unit = m["num"], m["unit"] or ""
         arabic = num[0].isdigit()
         if arabic and re.match(r"[A-Za-z]", work[m.end("num") : m.end("num") + 1]):
@@ -286,6 +312,7 @@ def extract_figures(text: str) -> list[Figure]:
         start = m.start("pre") if m["pre"] else m.start("pct") if m["pct"] else m.start("num")
         end = m.end()
         figures.append(Figure(text[start:end], _tidy(value), _UNIT_NORMAL.get(unit, unit), qualifier, start, end))
+    figures += [replace(f, text=text[f.start : f.end]) for f in spoken]
     return sorted(figures + _fractions(text, figures), key=lambda f: f.start)
 
 

@@ -392,6 +392,26 @@ def test_shares_said_in_words_are_percentages(text, value, qualifier):
     assert (figure.value, figure.unit, figure.qualifier) == (value, "%", qualifier)
 
 
+@pytest.mark.parametrize(
+    ("text", "value", "unit", "qualifier"),
+    [
+        ("还得等半个钟头", 30.0, "分钟", ""),
+        ("一刻钟", 15.0, "分钟", ""),
+        ("两个钟头", 2.0, "小时", ""),  # not 两个 things
+        ("一个半小时", 1.5, "小时", ""),
+        ("2个多小时", 2.0, "小时", "more"),
+    ],
+)
+def test_time_spans_said_the_spoken_way_are_durations(text, value, unit, qualifier):
+    (figure,) = extract_figures(text)
+    assert (figure.value, figure.unit, figure.qualifier) == (value, unit, qualifier)
+
+
+def test_a_spoken_time_span_is_corrected_with_the_sources_figure(pipeline):
+    answer = pipeline.ask("现在打12345，工单还得等半个钟头才有人签收吧？")
+    assert not answer.refused and "5分钟" in answer.text, answer.text
+
+
 def test_a_share_in_words_is_corrected_with_the_sources_figure(pipeline):
     answer = pipeline.ask("郑州义务教育随迁子女是不是占全省的三分之二？")
     assert not answer.refused and "44%" in answer.text, answer.text
