@@ -46,6 +46,7 @@ from rag.question import (
     asked_about,
     claims,
     contrasted,
+    describes,
     looks_like_followup,
     merge,
     split_parts,
@@ -332,6 +333,8 @@ class Answerer:
         means = self._says_in_other_words(best_fact, hits)
         if self.settings.min_literal_support <= best_support < self.settings.min_support:
             best_support = support(question, self.weights, best_fact, means)
+            if best_support < self.settings.min_support and self._means_the_question(question, best_fact, hits):
+                best_support = support(question, self.weights, best_fact, self._or_unknown(question, means))
         if best_support < self.settings.min_support:
             return Decision((), best_support, "no_evidence", best_head)
         if (
@@ -365,6 +368,27 @@ class Answerer:
         embedding per word, so it is asked only of a fact that already names part of the question."""
         position = next((h.position for h in hits if h.chunk.id == fact.chunk.id and h.position >= 0), None)
         return None if position is None else self.means_at(position)
+
+    def _means_the_question(self, question: Question, fact: Fact, hits: list[Hit]) -> bool:
+        """Whether the fact's sentence is unusually near the whole question in meaning (see
+        means_at): its words then say what the resident described in their own."""
+        position = next((h.position for h in hits if h.chunk.id == fact.chunk.id and h.position >= 0), None)
+        if position is None:
+            return False
+        return self.retriever.closeness(question.text, position) >= self.settings.min_question_closeness
+
+    def _or_unknown(self, question: Question, means: Callable[[str], bool] | None) -> Callable[[str], bool]:
+        """`means`, or a noun no article uses in a clause describing what is asked (等红绿灯的地方): the
+        resident's own picture of what the sentence says in its words. A word the articles do use
+        elsewhere (企业 of 企业服务诉求) names another thing, and so may the thing asked itself (换了新门)."""
+        return lambda term: (
+            (means is not None and means(term))
+            or (
+                term in question.nouns
+                and describes(question.text.lower(), term, question.nouns)
+                and self.weights.unknown(term, question.alternatives.get(term, ()))
+            )
+        )
 
     def means_at(self, position: int) -> Callable[[str], bool]:
         """Whether the chunk at this index position says a word in other words: it is at least

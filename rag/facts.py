@@ -153,6 +153,10 @@ class TermWeights:
             self._cache[key] = idf
         return self._cache[key]
 
+    def unknown(self, term: str, alternatives: tuple[str, ...] = ()) -> bool:
+        """Whether no chunk names the term, an official synonym or the full form it abbreviates."""
+        return not (self.df(term, alternatives) or self._abbreviated_df(term))
+
     def _abbreviated_df(self, term: str) -> int:
         """Chunks holding the full form a short word abbreviates (社保: 社会保障): such a word is
         known to the corpus, not a thing it never names."""

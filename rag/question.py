@@ -36,7 +36,9 @@ _ASKED = [
     (
         "money",
         re.compile(
-            rf"多少钱|(?:交|缴|缴纳|付|支付|花|投入|补助|补贴)(?:了)?多少(?!{_COUNTING_MEASURES}|套|次)|how much money",
+            rf"多少钱|(?:交|缴|缴纳|付|支付|花|投入|补助|补贴)(?:了)?多少(?!{_COUNTING_MEASURES}|套|次)|how much money"
+            # a noun of money before the question word: 租金多少, 学费是多少 (免费 is no price)
+            rf"|(?<!免)[金费价](?:是|为|要|得|一般|大概)?多少(?!{_COUNTING_MEASURES})",
             re.I,
         ),
     ),
@@ -317,6 +319,17 @@ def counted_nouns(text: str) -> tuple[str, ...]:
 _MODIFIER = re.compile(r"^[^，。？！?!,；;了过]{1,8}?的(?=[\u4e00-\u9fff])")
 
 
+def describes(text: str, word: str, nouns: frozenset[str]) -> bool:
+    """Whether the word only describes what its clause asks about: it is part of a clause that
+    describes a noun with 的 (等红绿灯的|地方, 手机没信号的|问题), or another noun of the question
+    follows it in its clause (单位一起帮老百姓办事). The clause's last noun (换了新门) is the thing asked."""
+    for m in re.finditer(re.escape(word), text):
+        rest = re.split(r"[，,。？?！!；;]", text[m.end() :], maxsplit=1)[0]
+        if "的" in rest or any(n in rest for n in nouns if n != word):
+            return True
+    return False
+
+
 def _after_modifier(text: str) -> str:
     """The words after a count's measure word, less a modifying clause that ends in 的."""
     m = _MODIFIER.match(text)
@@ -366,7 +379,8 @@ _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|「[^」]*」")
 _BRACKETED = re.compile(r"\([^)]*\)|（[^）]*）|“[^”]*”|「[^」]*」")
 _PART_SPLIT = re.compile(r"[，,？?；;、]|(?<=[多少几][个家所张名人])和|以及")
 _OTHER_ASK = re.compile(r"哪|什么|怎么|怎样|如何|谁")
-_QUANTITY = re.compile(r"多少|几|多大|多高|多久|多长|比例|占比|什么时候|how many|how much", re.I)
+# 几点 asks a time of day (几点开门), not a quantity
+_QUANTITY = re.compile(r"多少|几(?!点)|多大|多高|多久|多长|比例|占比|什么时候|how many|how much", re.I)
 
 
 def split_parts(text: str) -> list[str]:

@@ -7,7 +7,7 @@ import pytest
 
 from rag.facts import ABBREVIATION_CREDIT, Fact, TermWeights, answering_figures, match_degree, support
 from rag.figures import extract_figures
-from rag.question import analyse, counted_nouns, unit_fits
+from rag.question import analyse, counted_nouns, describes, unit_fits
 from rag.types import Chunk
 
 
@@ -132,6 +132,9 @@ def test_colloquial_counted_thing_is_answered_and_another_thing_is_refused(citie
         ("家里有个4级残疾的，医保自己交多少？", "money"),  # paying 多少 asks an amount of money
         ("青荷驿站推出了多少套房子？", "count"),
         ("打12345一般要等几秒才有人接？", "duration"),  # seconds are a time span: 230个 cannot answer it
+        ("人才住房的租金多少？", "money"),  # a noun of money before 多少
+        ("免费接种了多少人？", "count"),  # 免费 names no price
+        ("城市驿站每天几点开门？", "procedure"),  # 几点 asks a time of day, not a quantity
     ],
 )
 def test_the_question_word_decides_the_kind_of_figure_before_a_topic_word(question, asked):
@@ -243,3 +246,17 @@ def test_a_short_form_of_a_corpus_word_is_not_weighed_as_a_thing_the_corpus_neve
     weights = TermWeights([_fact("社会保障1485件").chunk, _fact("新建公园20个").chunk, _fact("新增学位500个").chunk])
     assert weights.weight("社保") < weights.weight("宠物")  # 社保 abbreviates 社会保障; 宠物 is nowhere
     assert weights.weight("宠物") == weights.weight("火星")
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "describes_it"),
+    [
+        ("福州路口等红绿灯的地方新搭了几个遮阳棚？", "红绿灯", True),  # in a clause ending in 的
+        ("多少家单位一起帮老百姓办事？", "一起", True),  # another noun of the question follows
+        ("多少所学校的教室换了新门？", "新门", False),  # the clause's last noun: the thing asked
+        ("地下车库没信号，多少个小区解决了？", "信号", False),  # nothing follows it in its clause
+    ],
+)
+def test_a_word_describes_what_is_asked_only_before_what_it_describes(text, word, describes_it):
+    nouns = frozenset(analyse(text).nouns) | {word}
+    assert describes(text, word, nouns) is describes_it

@@ -190,6 +190,14 @@ def test_a_part_is_not_answered_by_a_quoted_figure_that_says_nothing_of_it(citie
     assert answer.unanswered_parts == ("地铁站又加了多少个",), answer.text
 
 
+def test_a_residents_description_counts_when_the_sentence_means_the_whole_question(cities_pipeline):
+    # 红绿灯 is in no article; the sentence is near the whole question, and 红绿灯 only describes the
+    # place asked about (…的地方). The thing asked itself (换了新门, below) is never excused so.
+    answer = cities_pipeline.ask("福州在路口等红绿灯的地方搭了多少个遮阳棚？")
+    assert not answer.refused and "5个" in answer.text, answer.text
+    assert cities_pipeline.ask("福州在路口等红绿灯的地方装了多少个摄像头？").refused
+
+
 def test_a_one_character_word_counts_when_the_sentence_says_it_in_other_words(cities_pipeline):
     # residents say 灯 for 照明; 门 is said nowhere, so that question stays unanswered
     answer = cities_pipeline.ask("苏州2023年多少所学校给教室装了新灯？")
