@@ -16,15 +16,19 @@ from pathlib import Path
 VOCABULARY_FILE = Path(__file__).with_name("vocabulary.toml")
 
 
-def _load(path: Path) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]], list[str]]:
+Table = dict[str, tuple[str, ...]]
+
+
+def _load(path: Path) -> tuple[Table, Table, Table, list[str]]:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    words = {k: tuple(v) for k, v in data.get("words", {}).items()}
-    english = {k: tuple(v) for k, v in data.get("english", {}).items()}
-    return words, english, list(data.get("jieba", {}).get("words", []))
+    words, english, measures = (
+        {k: tuple(v) for k, v in data.get(part, {}).items()} for part in ("words", "english", "measure_nouns")
+    )
+    return words, english, measures, list(data.get("jieba", {}).get("words", []))
 
 
-# colloquial Chinese -> official terms; English -> Chinese; words jieba must keep whole
-COLLOQUIAL, ENGLISH, DOMAIN_WORDS = _load(VOCABULARY_FILE)
+# colloquial Chinese -> official terms; English -> Chinese; measure word -> nouns restating it; words jieba keeps whole
+COLLOQUIAL, ENGLISH, MEASURE_NOUNS, DOMAIN_WORDS = _load(VOCABULARY_FILE)
 
 _LATIN = re.compile(r"[A-Za-z]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -14,7 +14,7 @@ import jieba.posseg as pseg
 
 from rag.constants import HOTLINE, NATION
 from rag.figures import Figure, extract_figures, is_date, is_name_part
-from rag.lexicon import GENERIC, Lexicon, is_english
+from rag.lexicon import GENERIC, MEASURE_NOUNS, Lexicon, is_english
 from rag.periods import Period, named_periods, period_spans
 from rag.places import find_english, gazetteer
 from rag.tokens import STOPWORDS, ensure_initialised
@@ -241,6 +241,9 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
                 alternatives[part] = tuple(dict.fromkeys([*alts, *alternatives.get(part, ())]))
     asked = asked_kind(text)
     measure = m.group(1) if (m := _MEASURE.search(text) or _COUNT_OF.search(text)) else ""
+    # 多少户人家: 人家 restates the measure word, which says what is counted already
+    restated = set(MEASURE_NOUNS.get(measure, ()))
+    terms = {t: w for t, w in terms.items() if t not in restated}
     # the resident's own figures (a possible false premise); years are read as years, not figures
     # (a number inside quotes is part of a name: 转到“三区”的有多少, not a premise)
     quoted = [m.span() for m in _QUOTED.finditer(text)]
@@ -264,7 +267,7 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
         search_text=" ".join([text, base, *english_alts, *extra] if english else [base, *extra]),
         terms=terms,
         alternatives=alternatives,
-        nouns=frozenset(t for t, is_noun in found.items() if is_noun and t not in scene),
+        nouns=frozenset(t for t, is_noun in found.items() if is_noun and t not in scene and t not in restated),
         asked=asked,
         measure=measure,
         years=tuple(int(m.group(0)) for m in (_ENGLISH_YEAR if english else _YEAR).finditer(text)),
@@ -284,7 +287,7 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
         several=bool(_SEVERAL.search(text)) or any(w in _COORDINATING and f == "c" for w, f in pseg.lcut(text)),
         wants=figures_wanted(text),
         asks=tuple(dict.fromkeys(k for part in split_parts(text) if (k := asked_kind(part)))),
-        counted=counted_nouns(unplaced),
+        counted=tuple(w for w in counted_nouns(unplaced) if w not in restated),
     )
 
 

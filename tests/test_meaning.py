@@ -260,3 +260,11 @@ def test_a_short_form_of_a_corpus_word_is_not_weighed_as_a_thing_the_corpus_neve
 def test_a_word_describes_what_is_asked_only_before_what_it_describes(text, word, describes_it):
     nouns = frozenset(analyse(text).nouns) | {word}
     assert describes(text, word, nouns) is describes_it
+
+
+def test_a_noun_that_restates_the_measure_word_is_neither_topic_nor_counted():
+    # 多少户人家 counts households: 人家 says nothing the measure word 户 does not
+    question = analyse("拆迁回迁安置了多少户人家？")
+    assert question.counted == () and "人家" not in question.terms and "安置" in question.terms
+    # a noun of its own stays what is counted (困难家庭 is not just 户)
+    assert "家庭" in analyse("有多少户困难家庭？").terms
