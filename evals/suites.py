@@ -17,6 +17,8 @@
   kinds), written in the twelfth session and frozen before its tuning.
 - zhengzhou-blind-5: 72 blind questions about the seed article, written at the end of the twelfth
   session, after its tuning (issue 13's fresh Zhengzhou set).
+- zhengzhou-blind-6: 72 more, written in the thirteenth session by a helper who saw only the article,
+  frozen unseen and first run at the end of that session.
 """
 
 from __future__ import annotations
@@ -81,6 +83,14 @@ SUITES = {
         HERE.parent / "corpus",
         HERE.parent / "index" / "default",
         HERE / "sets" / "zhengzhou-blind-5.jsonl",
+        HERE / "thresholds-blind.json",
+    ),
+    "zhengzhou-blind-6": Suite(
+        "the seed article, 72 blind questions written in the thirteenth session by a helper who saw only the"
+        " article, frozen unseen and run once at the end of the session",
+        HERE.parent / "corpus",
+        HERE.parent / "index" / "default",
+        HERE / "sets" / "zhengzhou-blind-6.jsonl",
         HERE / "thresholds-blind.json",
     ),
     "cities-dev": Suite(
