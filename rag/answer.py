@@ -211,7 +211,14 @@ class Answerer:
         allowed = self.allowed(question)
         key = f"{question.search_text}|{sorted(allowed) if allowed is not None else ''}"
         if key not in searched:
-            searched[key] = self.retriever.search(question.search_text, k=self.settings.top_k, allowed=allowed)
+            hits = self.retriever.search(question.search_text, k=self.settings.top_k, allowed=allowed)
+            if question.focus and question.raw.strip() != question.search_text.strip():
+                # a follow-up's own words searched alone too: the earlier question's words can crowd
+                # its subject out (换燃气软管的呢？ after 燃气报警器)
+                seen = {h.chunk.id for h in hits}
+                own = self.retriever.search(question.raw, k=self.settings.top_k, allowed=allowed)
+                hits += [h for h in own if h.chunk.id not in seen]
+            searched[key] = hits
         return searched[key]
 
     def places_of(self, question: Question) -> tuple[str, ...]:

@@ -302,6 +302,12 @@ def test_a_follow_up_is_not_answered_by_a_word_it_shares_with_the_earlier_questi
     assert "10万户" not in answer.text, answer.text
 
 
+def test_a_follow_ups_own_words_are_searched_alone_too(cities_pipeline):
+    # the earlier question's many words crowd the retrieval; the hose item is found by the follow-up's own
+    answer = cities_pipeline.ask("换燃气软管的呢？", ["2023年上海为民办实事要给多少户高龄独居老人装燃气报警器？"])
+    assert not answer.refused and "50万户" in answer.text, answer.text
+
+
 def test_a_follow_up_finds_its_subject_in_the_clause_before_the_figure(cities_pipeline):
     # 即聊城一中高铁新区校区建设工程，总投资8.2亿元: the figure's clause says only 总投资; the clause
     # before it, which states no figure, is what it is said of
