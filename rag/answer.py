@@ -387,9 +387,12 @@ class Answerer:
     def _or_unknown(self, question: Question, means: Callable[[str], bool] | None) -> Callable[[str], bool]:
         """`means`, or a noun no article uses in a clause describing what is asked (等红绿灯的地方): the
         resident's own picture of what the sentence says in its words. A word the articles do use
-        elsewhere (企业 of 企业服务诉求) names another thing, and so may the thing asked itself (换了新门)."""
+        elsewhere (企业 of 企业服务诉求) names another thing, and so may the thing asked itself (换了新门).
+        An English question's Chinese terms are all guesses at the articles' words (family doctor
+        teams: 家庭医生团队 for 家庭医生队), so any of them counts."""
         return lambda term: (
             (means is not None and means(term))
+            or question.english
             or (
                 term in question.nouns
                 and describes(question.text.lower(), term, question.nouns)

@@ -113,6 +113,13 @@ def test_english_question_is_answered_from_the_chinese_source(pipeline):
     assert "93家" in answer.text
 
 
+def test_an_english_questions_guessed_terms_count_when_the_sentence_means_the_question(pipeline):
+    # family doctor teams -> 家庭医生团队, which the article calls 家庭医生队; a dentist is in no sentence
+    answer = ask(pipeline, "How many family doctor teams are there in Zhengzhou?")
+    assert not answer.refused and "近3000个" in answer.text, answer.text
+    assert ask(pipeline, "How many family dentist teams has Zhengzhou set up?").refused
+
+
 def test_an_english_question_quoting_the_chinese_term_is_english_and_uses_the_term(pipeline):
     answer = ask(pipeline, "How many city stations (城市驿站) has Zhengzhou built?")
     assert answer.text.startswith("According to") and "214座" in answer.text
