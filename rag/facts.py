@@ -396,12 +396,18 @@ def head_coverage(question: Question, weights: TermWeights, fact: Fact) -> float
             word = word.strip()
             if not word or not any("\u4e00" <= ch <= "\u9fff" or ch.isalpha() for ch in word) or word in ("全市", "的"):
                 continue
+            if _is_place_or_year(word):
+                continue  # 60件[2024年福州市]为民办实事项目: place and year are constraints checked on their own
             w = weights.weight(word, noun=False)
             total += w
             if any(word in v for v in vocab) or any(len(t) >= 2 and t in word for t in question.terms):
                 got += w
         best = max(best, got / total if total else 1.0)
     return best
+
+
+def _is_place_or_year(word: str) -> bool:
+    return word == "年" or any(m.start == 0 and m.end == len(word) for m in gazetteer().find(word))
 
 
 def _divided_whole(fact: Fact) -> Fact | None:

@@ -325,3 +325,9 @@ def test_the_whole_country_is_a_place_no_citys_article_covers(pipeline):
     answer = pipeline.ask("全国12345热线的群众满意率是多少？")
     assert answer.refused and "全国" in answer.text and "96.43%" not in answer.text, answer.text
     assert pipeline.answerer.standalone("郑州的养老机构在全国排第几？", []).places[0] == "郑州市"
+
+
+def test_a_place_or_year_in_what_a_figure_counts_is_no_word_the_question_must_say(cities_pipeline):
+    # 60件[2024年福州市]为民办实事项目: the place and year are checked as constraints, not as words of the head
+    answer = cities_pipeline.ask("福州最满意的十件实事，是从80件2024年为民办实事项目里评出来的吗？")
+    assert not answer.refused and "60件" in answer.text, answer.text
