@@ -19,6 +19,7 @@ import jieba.posseg as pseg
 from rag.constants import HOTLINE
 from rag.figures import Figure, extract_figures, is_date, same_value
 from rag.instructions import looks_like_instruction
+from rag.lexicon import MEASURE_NOUNS
 from rag.places import gazetteer
 from rag.question import Question, unit_fits
 from rag.tokens import ensure_initialised
@@ -400,8 +401,9 @@ def head_coverage(question: Question, weights: TermWeights, fact: Fact) -> float
                 continue  # 60件[2024年福州市]为民办实事项目: place and year are constraints checked on their own
             w = weights.weight(word, noun=False)
             total += w
-            if any(word in v for v in vocab) or any(len(t) >= 2 and t in word for t in question.terms):
-                got += w
+            restates = word in MEASURE_NOUNS.get(fig.unit, ()) and question.measure == fig.unit
+            if restates or any(word in v for v in vocab) or any(len(t) >= 2 and t in word for t in question.terms):
+                got += w  # restates: 6.6万余户[家庭] for 多少户, which says as much
         best = max(best, got / total if total else 1.0)
     return best
 

@@ -242,7 +242,7 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
     asked = asked_kind(text)
     measure = m.group(1) if (m := _MEASURE.search(text) or _COUNT_OF.search(text)) else ""
     # 多少户人家: 人家 restates the measure word, which says what is counted already
-    restated = set(MEASURE_NOUNS.get(measure, ()))
+    restated = {w for w in MEASURE_NOUNS.get(measure, ()) if measure + w in text}
     terms = {t: w for t, w in terms.items() if t not in restated}
     # the resident's own figures (a possible false premise); years are read as years, not figures
     # (a number inside quotes is part of a name: 转到“三区”的有多少, not a premise)

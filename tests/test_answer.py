@@ -316,3 +316,9 @@ def test_a_question_with_its_residents_situation_is_answered_and_its_subject_sti
 def test_the_premise_is_the_figure_that_ends_its_clause_not_one_in_a_name(pipeline):
     answer = pipeline.ask("郑州残疾人两项补贴一共惠及了40万人次，对吧？")  # 两项 names the subsidies
     assert not answer.refused and "29.7万人次" in answer.text, answer.text
+
+
+def test_a_figures_noun_that_restates_the_asked_measure_word_needs_no_saying(pipeline):
+    # 6.6万余户[家庭]: 多少户 asks households, whatever the article calls them
+    answer = ask(pipeline, "办丧事靠惠民殡葬减轻负担的有多少户？")
+    assert not answer.refused and "6.6万余户" in answer.text, answer.text

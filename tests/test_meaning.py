@@ -266,5 +266,6 @@ def test_a_noun_that_restates_the_measure_word_is_neither_topic_nor_counted():
     # 多少户人家 counts households: 人家 says nothing the measure word 户 does not
     question = analyse("拆迁回迁安置了多少户人家？")
     assert question.counted == () and "人家" not in question.terms and "安置" in question.terms
-    # a noun of its own stays what is counted (困难家庭 is not just 户)
+    # a noun of its own stays what is counted (困难家庭 is not just 户); right after 户, 家庭 says no more
     assert "家庭" in analyse("有多少户困难家庭？").terms
+    assert "家庭" not in analyse("有多少户家庭减轻了负担？").terms
