@@ -160,6 +160,12 @@ class Answerer:
     def _answer_whole(self, raw: str, question: Question, searched: dict[str, list[Hit]]) -> Answer:
         hits = self.search(question, searched)
         decision = self.decide(question, hits)
+        if decision.reason in ("no_evidence", "other_subject") and question.premise is not None:
+            # a figure the resident names is no answer to their question, unless it is what they ask
+            # about and nothing else answers: 有93家养老机构吧？ is confirmed with 全市93家养老机构
+            tested = replace(question, figures=tuple(f for f in question.figures if f != question.premise))
+            if (confirmed := self.decide(tested, hits)).reason == "answered":
+                question, decision = tested, confirmed
         if decision.reason != "answered":
             return self.refusal(raw, question, decision, hits)
         return self.compose(raw, question, decision, hits)
@@ -347,7 +353,9 @@ class Answerer:
         if (
             best_head < self.settings.min_head_coverage
             # the sentence names what is counted; the clause speaks of a follow-up's own subject
-            or not names_counted(question, f"{best_fact.context} {best_fact.chunk.retrieval_text()}", means)
+            or not names_counted(
+                question, f"{best_fact.context} {best_fact.chunk.retrieval_text()}", self._means_surely(best_fact, hits)
+            )
             or not speaks_of_focus(question, focus_text(best_fact), means)
         ):
             return Decision((), best_support, "other_subject", best_head)
@@ -399,6 +407,13 @@ class Answerer:
                 and self.weights.unknown(term, question.alternatives.get(term, ()))
             )
         )
+
+    def _means_surely(self, fact: Fact, hits: list[Hit]) -> Callable[[str], bool] | None:
+        """`_says_in_other_words` held to min_counted_closeness: what a figure counts is its identity, so
+        the sentence must be clearly near the counted word (托育 is not 未成年人保护机构)."""
+        position = next((h.position for h in hits if h.chunk.id == fact.chunk.id and h.position >= 0), None)
+        least = self.settings.min_counted_closeness
+        return None if position is None else (lambda term: self.retriever.closeness(term, position) >= least)
 
     def means_at(self, position: int) -> Callable[[str], bool]:
         """Whether the chunk at this index position says a word in other words: it is at least
@@ -476,6 +491,8 @@ class Answerer:
         claimed = [q for q in question.figures if claims(question, q)]
         if claimed and not any(same_value(q, s) for q in claimed for s in stated):
             correction = "您提到的数字与报道不一致，以报道为准：" if not question.english else ""
+        elif question.premise is not None and any(same_value(question.premise, s) for s in stated):
+            correction = "您提到的数字与报道一致：" if not question.english else ""
         source = self._source_label(decision.facts[0].chunk.places)
         if question.english:
             text = f"According to the source article (in Chinese): {quoted}."

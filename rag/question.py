@@ -134,6 +134,7 @@ class Question:
     years: tuple[int, ...] = ()
     periods: frozenset[Period] = frozenset()  # parts of a year it names: 4月份, 一季度
     figures: tuple[Figure, ...] = ()  # figures the resident stated (maybe a false premise)
+    premise: Figure | None = None  # the figure a statement puts to the test (基础教育学校有3657所，对吧？)
     english: bool = False
     future: bool = False
     several: bool = False  # asks about more than one thing: 社区网格和农村网格各有多少个
@@ -252,8 +253,12 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
         for f in extract_figures(text)
         if f.text != HOTLINE and not is_date(f) and not any(s <= f.start and f.end <= e for s, e in quoted)
     )
+    premise = None
     if not asked and figures:  # "基础教育学校有5657所，对吧？" asks about a count
-        unit = _stated(text, figures).unit
+        stated = _stated(text, figures)
+        # one figure put to the test may be confirmed; of several, each wrong one is corrected
+        premise = stated if len(figures) == 1 else None
+        unit = stated.unit
         if unit in ("秒", "秒钟"):
             unit = "分钟"  # any time span: 缩短到了5秒钟？ asks a duration
         asked = next(
@@ -273,6 +278,7 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
         years=tuple(int(m.group(0)) for m in (_ENGLISH_YEAR if english else _YEAR).finditer(text)),
         periods=named_periods(text),
         figures=figures,
+        premise=premise,
         english=english,
         future=bool(_FUTURE.search(text)),
         places=tuple(
@@ -287,7 +293,11 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
         several=bool(_SEVERAL.search(text)) or any(w in _COORDINATING and f == "c" for w, f in pseg.lcut(text)),
         wants=figures_wanted(text),
         asks=tuple(dict.fromkeys(k for part in split_parts(text) if (k := asked_kind(part)))),
-        counted=tuple(w for w in counted_nouns(unplaced) if w not in restated),
+        counted=tuple(
+            w
+            for w in (counted_nouns(unplaced) or (_head_of(text[premise.end :]) if premise else ()))
+            if w not in restated
+        ),
     )
 
 
@@ -297,12 +307,20 @@ _SUFFIX_FLAGS = ("k", "zg", "ng")
 def counted_nouns(text: str) -> tuple[str, ...]:
     """What a count question counts: the head of the noun phrase after its measure word, that is
     its nouns after the last 的 (几家智能化的养老院 -> 养老院, 多少个停车位 -> 停车位). The answer's
-    figure must count that, not whatever else its sentence counts."""
+    figure must count that, not whatever else its sentence counts. A statement's figure counts
+    the noun after it the same way (有93家托育机构吧？ -> 托育机构)."""
     m = _MEASURE.search(text)
-    if not m:
-        return ()
+    return _head_of(text[m.end() :]) if m else ()
+
+
+_TRAILING_PARTICLES = re.compile(r"[啊呀吗呢吧哦嘛啦]+(?=[\s？?！!。，,]|$)")
+
+
+def _head_of(text: str) -> tuple[str, ...]:
+    """The head nouns of the noun phrase `text` opens (after a modifying clause ending in 的)."""
+    text = _TRAILING_PARTICLES.sub("", text)  # 养老机构啊？: jieba would keep 啊 in the noun
     phrase: list[tuple[str, str]] = []
-    for word, flag in pseg.lcut(_after_modifier(text[m.end() :])):
+    for word, flag in pseg.lcut(_after_modifier(text)):
         if len(word) == 1 and flag in _SUFFIX_FLAGS and phrase and phrase[-1][1].startswith("n"):
             # a one-character suffix makes a new noun of the one before: 网格 + 员 (jieba: zg)
             phrase[-1] = (phrase[-1][0] + word.lower(), phrase[-1][1])
@@ -487,6 +505,7 @@ def merge(current: Question, previous: Question, withheld: frozenset[str] = froz
         years=current.years or previous.years,
         periods=current.periods or previous.periods,
         figures=current.figures,
+        premise=current.premise,
         english=current.english,
         future=current.future,
         places=current.places or previous.places,

@@ -322,3 +322,17 @@ def test_a_figures_noun_that_restates_the_asked_measure_word_needs_no_saying(pip
     # 6.6万余户[家庭]: 多少户 asks households, whatever the article calls them
     answer = ask(pipeline, "办丧事靠惠民殡葬减轻负担的有多少户？")
     assert not answer.refused and "6.6万余户" in answer.text, answer.text
+
+
+def test_a_correct_figure_put_to_the_test_is_confirmed_with_its_source(pipeline):
+    answer = ask(pipeline, "郑州有93家养老机构吧？")
+    assert not answer.refused and answer.text.startswith("您提到的数字与报道一致") and "93家" in answer.text
+    wrong = ask(pipeline, "郑州有90家养老院吧？")
+    assert wrong.text.startswith("您提到的数字与报道不一致") and "93家" in wrong.text, wrong.text
+
+
+def test_a_statements_figure_counts_the_noun_after_it(pipeline):
+    # 93家 is the article's count of 养老机构; no sentence counts 托育机构, so nothing is confirmed or
+    # corrected (not 137个未成年人保护机构, which e5 finds near 托育 by itself)
+    answer = ask(pipeline, "郑州有93家托育机构吧？")
+    assert answer.refused and "137" not in answer.text, answer.text

@@ -269,3 +269,8 @@ def test_a_noun_that_restates_the_measure_word_is_neither_topic_nor_counted():
     # a noun of its own stays what is counted (困难家庭 is not just 户); right after 户, 家庭 says no more
     assert "家庭" in analyse("有多少户困难家庭？").terms
     assert "家庭" not in analyse("有多少户家庭减轻了负担？").terms
+
+
+def test_what_a_statement_counts_and_a_trailing_particle():
+    assert analyse("郑州有93家托育机构吧？").counted == ("托育", "机构")
+    assert analyse("郑州全市一共有几家养老机构啊？").counted == ("养老机构",)  # not 养老机构啊
