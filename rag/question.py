@@ -26,7 +26,7 @@ _ASKED = [
     (
         "procedure",
         re.compile(
-            r"哪里|哪儿|在哪|哪个窗口|(怎么|如何)(?!样)|流程|手续|材料|几点|开门|营业时间|电话号码|联系电话|联系方式|地址|where\b|how (do|can|to)\b|phone number",
+            r"哪里|哪儿|在哪|(?:什么|啥)地方|哪个窗口|(怎么|如何)(?!样)|流程|手续|材料|几点|开门|营业时间|电话号码|联系电话|联系方式|地址|where\b|how (do|can|to)\b|phone number",
             re.I,
         ),
     ),

@@ -135,6 +135,7 @@ def test_colloquial_counted_thing_is_answered_and_another_thing_is_refused(citie
         ("人才住房的租金多少？", "money"),  # a noun of money before 多少
         ("免费接种了多少人？", "count"),  # 免费 names no price
         ("城市驿站每天几点开门？", "procedure"),  # 几点 asks a time of day, not a quantity
+        ("热线的话务大厅在什么地方？", "procedure"),  # 什么地方 asks where, like 在哪
     ],
 )
 def test_the_question_word_decides_the_kind_of_figure_before_a_topic_word(question, asked):
