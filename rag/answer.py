@@ -159,16 +159,21 @@ class Answerer:
 
     def _answer_whole(self, raw: str, question: Question, searched: dict[str, list[Hit]]) -> Answer:
         hits = self.search(question, searched)
-        decision = self.decide(question, hits)
-        if decision.reason in ("no_evidence", "other_subject") and question.premise is not None:
-            # a figure the resident names is no answer to their question, unless it is what they ask
-            # about and nothing else answers: 有93家养老机构吧？ is confirmed with 全市93家养老机构
-            tested = replace(question, figures=tuple(f for f in question.figures if f != question.premise))
-            if (confirmed := self.decide(tested, hits)).reason == "answered":
-                question, decision = tested, confirmed
+        question, decision = self._decide_tested(question, hits)
         if decision.reason != "answered":
             return self.refusal(raw, question, decision, hits)
         return self.compose(raw, question, decision, hits)
+
+    def _decide_tested(self, question: Question, hits: list[Hit]) -> tuple[Question, Decision]:
+        """decide(), and for a statement that nothing else answers, the statement's own figure as the
+        answer: a figure the resident names is no answer to their question, unless it is what they
+        ask about (有93家养老机构吧？ is confirmed with 全市93家养老机构)."""
+        decision = self.decide(question, hits)
+        if decision.reason in ("no_evidence", "other_subject") and question.premise is not None:
+            tested = replace(question, figures=tuple(f for f in question.figures if f != question.premise))
+            if (confirmed := self.decide(tested, hits)).reason == "answered":
+                return tested, confirmed
+        return question, decision
 
     def _answer_parts(
         self, raw: str, question: Question, parts: list[str], history: list[str], searched: dict[str, list[Hit]]
@@ -185,7 +190,7 @@ class Answerer:
         claimed: set[str] = set()  # the figures that answer a part of their own
         for part, q in zip(parts, questions, strict=True):
             part_hits = self.search(q, searched)
-            decision = self.decide(q, part_hits)
+            q, decision = self._decide_tested(q, part_hits)
             if decision.reason == "answered":
                 facts.extend(f for f in decision.facts[:1] if all(f.text != g.text for g in facts))
                 hits.extend(h for h in part_hits if h not in hits)
@@ -489,8 +494,11 @@ class Answerer:
         stated = [f for fact in decision.facts for f in fact.figures]
         correction = ""
         claimed = [q for q in question.figures if claims(question, q)]
-        if claimed and not any(same_value(q, s) for q in claimed for s in stated):
+        mismatched = [q for q in claimed if not any(same_value(q, s) for s in stated)]
+        if claimed and len(mismatched) == len(claimed):
             correction = "您提到的数字与报道不一致，以报道为准：" if not question.english else ""
+        elif mismatched and not question.english:
+            correction = "您提到的数字与报道不完全一致，以报道为准："
         elif question.premise is not None and any(same_value(question.premise, s) for s in stated):
             correction = "您提到的数字与报道一致：" if not question.english else ""
         source = self._source_label(decision.facts[0].chunk.places)

@@ -418,11 +418,20 @@ def split_parts(text: str) -> list[str]:
         # a figure, then another kind of question (…最多补多少钱？要到哪个部门去申请？): the figure is
         # answered, and the other part is named as not answered, not left to dilute the figure's words
         asking += [i for i, p in enumerate(parts) if i > asking[0] and _OTHER_ASK.search(p)]
+    if not asking:
+        # a statement of several figures (…服务了4367万件诉求，同比增长了21.8%，对吗？): each figure's clause
+        # is a premise of its own, confirmed or corrected on its own
+        asking = [i for i, p in enumerate(parts) if any(_claimed(f) for f in extract_figures(p))]
     if len(asking) < 2:
         return _each_one(text)
     # what comes before the first asked part is its setting: 苏州2023年给教室装空调，装了多少台
     first = "，".join(parts[: asking[0] + 1])
     return [q for part in [first, *(parts[i] for i in asking[1:])] for q in _each_one(part)]
+
+
+def _claimed(fig: Figure) -> bool:
+    """A figure a resident states as a fact: not a date, and not the hotline's number."""
+    return fig.text != HOTLINE and not is_date(fig)
 
 
 def _each_one(part: str) -> list[str]:

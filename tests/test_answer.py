@@ -336,3 +336,11 @@ def test_a_statements_figure_counts_the_noun_after_it(pipeline):
     # corrected (not 137个未成年人保护机构, which e5 finds near 托育 by itself)
     answer = ask(pipeline, "郑州有93家托育机构吧？")
     assert answer.refused and "137" not in answer.text, answer.text
+
+
+def test_each_figure_of_a_statement_is_confirmed_or_corrected_on_its_own(pipeline):
+    mixed = ask(pipeline, "郑州有93家养老机构，1000个社区照料中心，对吗？")
+    assert mixed.text.startswith("您提到的数字与报道不完全一致"), mixed.text
+    assert "93家" in mixed.text and "1166个" in mixed.text
+    right = ask(pipeline, "郑州有93家养老机构，1166个社区照料中心，对吗？")
+    assert not right.refused and "不一致" not in right.text and "93家" in right.text and "1166个" in right.text
