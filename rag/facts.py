@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from typing import Any
 
 import jieba
@@ -288,16 +289,31 @@ def support(
     """
     clause = f"{fact.context} {fact.text}".lower()
     sentence = (fact.chunk.retrieval_text() if siblings else _setting(fact)).lower()
+    paired = _paired_short_forms(question, clause)
     total = got = 0.0
     for term in question.terms:
         alts = question.alternatives.get(term, ())
         w = weights.term_weight(question, term)
         total += w
         degree = max(match_degree(term, alts, clause), 0.6 * match_degree(term, alts, sentence))
+        if term in paired:
+            degree = max(degree, ABBREVIATION_CREDIT)
         if means is not None and degree < 0.6 and means(term):
             degree = 1.0
         got += w * degree
     return got / total if total else 0.0
+
+
+def _paired_short_forms(question: Question, text: str) -> set[str]:
+    """Two-character words next to each other in the question whose first characters the text
+    holds together, the usual short form of a pair (文化、体育 -> 文体, 科教文体)."""
+    words = [t for t in question.terms if len(t) == 2 and all("\u4e00" <= ch <= "\u9fff" for ch in t)]
+    order = list(question.terms)
+    paired: set[str] = set()
+    for a, b in pairwise(words):
+        if order.index(b) == order.index(a) + 1 and a[0] + b[0] in text:
+            paired |= {a, b}
+    return paired
 
 
 def _setting(fact: Fact) -> str:

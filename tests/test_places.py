@@ -331,3 +331,9 @@ def test_a_place_or_year_in_what_a_figure_counts_is_no_word_the_question_must_sa
     # 60件[2024年福州市]为民办实事项目: the place and year are checked as constraints, not as words of the head
     answer = cities_pipeline.ask("福州最满意的十件实事，是从80件2024年为民办实事项目里评出来的吗？")
     assert not answer.refused and "60件" in answer.text, answer.text
+
+
+def test_a_pair_of_words_counts_as_said_in_its_short_form(cities_pipeline):
+    # 文化 + 体育 -> 文体, held in 科教文体宣传827件
+    answer = cities_pipeline.ask("衡东2025年一季度文化体育方面的诉求有多少件？")
+    assert not answer.refused and "827件" in answer.text, answer.text
