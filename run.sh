@@ -95,6 +95,8 @@ case "$cmd" in
     # ... and on the blind sets written in the twelfth session (everyday wording; the seed article after tuning)
     "$VENV/bin/minsheng" eval --suite cities-test-3 --quiet --out "$out"
     "$VENV/bin/minsheng" eval --suite zhengzhou-blind-5 --quiet --out "$out"
+    # ... and on the blind Zhengzhou set written in the thirteenth session
+    "$VENV/bin/minsheng" eval --suite zhengzhou-blind-6 --quiet --out "$out"
     ;;
   *)
     echo "usage: ./run.sh app [--kiosk] [--port N] | ./run.sh test [--fast] [pytest args]" >&2
