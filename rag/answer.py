@@ -359,7 +359,9 @@ class Answerer:
             best_head < self.settings.min_head_coverage
             # the sentence names what is counted; the clause speaks of a follow-up's own subject
             or not names_counted(
-                question, f"{best_fact.context} {best_fact.chunk.retrieval_text()}", self._means_surely(best_fact, hits)
+                question,
+                f"{best_fact.context} {best_fact.chunk.retrieval_text()}",
+                self._says_in_other_words(best_fact, hits, self.settings.min_counted_closeness),
             )
             or not speaks_of_focus(question, focus_text(best_fact), means)
         ):
@@ -382,17 +384,20 @@ class Answerer:
         stated = named_periods(f"{context} {chunk.retrieval_text()}")
         return other_period(question.periods, stated, self.article_periods.get(chunk.source, stated))
 
-    def _says_in_other_words(self, fact: Fact, hits: list[Hit]) -> Callable[[str], bool] | None:
+    def _says_in_other_words(
+        self, fact: Fact, hits: list[Hit], least: float | None = None
+    ) -> Callable[[str], bool] | None:
         """Whether the fact's sentence says a question word in other words: residents say 房子
         for 房源 and 灯 for 照明, which no list of one article's words foresees. Costs one query
-        embedding per word, so it is asked only of a fact that already names part of the question."""
-        position = next((h.position for h in hits if h.chunk.id == fact.chunk.id and h.position >= 0), None)
-        return None if position is None else self.means_at(position)
+        embedding per word, so it is asked only of a fact that already names part of the question.
+        `least`: a closer bound than min_closeness (what a count counts is its identity)."""
+        position = _position(fact, hits)
+        return None if position is None else self.means_at(position, least)
 
     def _means_the_question(self, question: Question, fact: Fact, hits: list[Hit]) -> bool:
         """Whether the fact's sentence is unusually near the whole question in meaning (see
         means_at): its words then say what the resident described in their own."""
-        position = next((h.position for h in hits if h.chunk.id == fact.chunk.id and h.position >= 0), None)
+        position = _position(fact, hits)
         if position is None:
             return False
         return self.retriever.closeness(question.text, position) >= self.settings.min_question_closeness
@@ -413,18 +418,11 @@ class Answerer:
             )
         )
 
-    def _means_surely(self, fact: Fact, hits: list[Hit]) -> Callable[[str], bool] | None:
-        """`_says_in_other_words` held to min_counted_closeness: what a figure counts is its identity, so
-        the sentence must be clearly near the counted word (托育 is not 未成年人保护机构)."""
-        position = next((h.position for h in hits if h.chunk.id == fact.chunk.id and h.position >= 0), None)
-        least = self.settings.min_counted_closeness
-        return None if position is None else (lambda term: self.retriever.closeness(term, position) >= least)
-
-    def means_at(self, position: int) -> Callable[[str], bool]:
+    def means_at(self, position: int, least: float | None = None) -> Callable[[str], bool]:
         """Whether the chunk at this index position says a word in other words: it is at least
-        min_closeness standard deviations nearer the word than the index's average chunk."""
-        least = self.settings.min_closeness
-        return lambda term: self.retriever.closeness(term, position) >= least
+        min_closeness (or `least`) standard deviations nearer the word than the index's average chunk."""
+        bound = self.settings.min_closeness if least is None else least
+        return lambda term: self.retriever.closeness(term, position) >= bound
 
     def _choose(self, question: Question, candidates: list[ScoredFact]) -> tuple[Fact, float, float]:
         """Of the best-scored facts, the one to quote, with its support and head coverage.
@@ -551,6 +549,11 @@ class Answerer:
         return Answer(
             raw, text, refused=True, reason=decision.reason, rewritten_question=question.text, hits=tuple(hits)
         )
+
+
+def _position(fact: Fact, hits: list[Hit]) -> int | None:
+    """The index position of the fact's chunk among the hits (None: not from an index)."""
+    return next((h.position for h in hits if h.chunk.id == fact.chunk.id and h.position >= 0), None)
 
 
 def _placed(question: Question, places: tuple[str, ...], names: set[str]) -> Question:
