@@ -60,6 +60,16 @@ _ASKED = [
             r"比例|比重|占比|占多少|占全|百分之|比率|\w率(?!先)|多高|\brates?\b|\bpercent|\bproportion|\bshare of", re.I
         ),
     ),
+    # English nouns of money ask money, unless the question counts things (how many subsidy applications)
+    # or asks a share (share of spending: ratio, above)
+    (
+        "money",
+        re.compile(
+            r"^(?!.*\bhow many\b).*\b(?:subsid(?:y|ies)|allowances?|investments?|funding|budgets?|spending"
+            r"|expenditures?|pensions?|wages?)\b",
+            re.I,
+        ),
+    ),
     ("area", re.compile(r"多少平方米|面积|多大", re.I)),
     ("length", re.compile(r"多少公里", re.I)),
     # 多长 asks a length or a span of time (签收时间从多长缩短到了多长)

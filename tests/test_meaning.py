@@ -136,6 +136,9 @@ def test_colloquial_counted_thing_is_answered_and_another_thing_is_refused(citie
         ("免费接种了多少人？", "count"),  # 免费 names no price
         ("城市驿站每天几点开门？", "procedure"),  # 几点 asks a time of day, not a quantity
         ("热线的话务大厅在什么地方？", "procedure"),  # 什么地方 asks where, like 在哪
+        ("What is the maximum construction subsidy per bed?", "money"),  # an English noun of money
+        ("How many subsidy applications were approved?", "count"),  # ... unless things are counted
+        ("What share of spending goes to livelihoods?", "ratio"),  # ... or a share asked
     ],
 )
 def test_the_question_word_decides_the_kind_of_figure_before_a_topic_word(question, asked):
