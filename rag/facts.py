@@ -307,11 +307,13 @@ def support(
 def _paired_short_forms(question: Question, text: str) -> set[str]:
     """Two-character words next to each other in the question whose first characters the text
     holds together, the usual short form of a pair (文化、体育 -> 文体, 科教文体)."""
-    words = [t for t in question.terms if len(t) == 2 and all("\u4e00" <= ch <= "\u9fff" for ch in t)]
-    order = list(question.terms)
+
+    def two_characters(t: str) -> bool:
+        return len(t) == 2 and all("\u4e00" <= ch <= "\u9fff" for ch in t)
+
     paired: set[str] = set()
-    for a, b in pairwise(words):
-        if order.index(b) == order.index(a) + 1 and a[0] + b[0] in text:
+    for a, b in pairwise(question.terms):
+        if two_characters(a) and two_characters(b) and a[0] + b[0] in text:
             paired |= {a, b}
     return paired
 

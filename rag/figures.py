@@ -236,6 +236,10 @@ def _chinese_ok(m: re.Match[str], text: str, unit: str) -> bool:
     return text[m.end("num") : m.end("num") + 1] == "大"  # 五大中心, 十大维度
 
 
+def _overlaps(m: re.Match[str], figures: list[Figure]) -> bool:
+    return any(f.start < m.end() and m.start() < f.end for f in figures)
+
+
 # Shares said in words: 一半 (50%), 过半 (over 50%), 三分之一 (33.3%); as a percentage, like 六成
 _FRACTION = re.compile(
     r"(?P<pre>超过|超|将近|接近|近)?(?:(?P<den>[二三四五六七八九十]|\d{1,2})分之(?P<num>[一二三四五六七八九]|\d{1,2})"
@@ -247,7 +251,7 @@ def _fractions(text: str, taken: list[Figure]) -> list[Figure]:
     """The shares text says in words, where no figure already stands."""
     found = []
     for m in _FRACTION.finditer(text):
-        if any(f.start < m.end() and m.start() < f.end for f in taken):
+        if _overlaps(m, taken):
             continue
         if m["half"]:
             value = 50.0
@@ -292,7 +296,7 @@ def extract_figures(text: str) -> list[Figure]:
     spoken = _spoken_times(work)
     figures = []
     for m in _FIGURE.finditer(work):
-        if any(f.start < m.end() and m.start() < f.end for f in spoken):
+        if _overlaps(m, spoken):
             continue  # 两个 of 两个钟头 counts hours, not things
         num, unit = m["num"], m["unit"] or ""
         arabic = num[0].isdigit()
