@@ -19,6 +19,8 @@
   session, after its tuning (issue 13's fresh Zhengzhou set).
 - zhengzhou-blind-6: 72 more, written in the thirteenth session by a helper who saw only the article,
   frozen unseen and first run at the end of that session.
+- zhengzhou-blind-7: 72 more, written at the start of the fourteenth session by a helper who saw only
+  the article and a brief, frozen unseen and run at the end of that session.
 """
 
 from __future__ import annotations
@@ -91,6 +93,14 @@ SUITES = {
         HERE.parent / "corpus",
         HERE.parent / "index" / "default",
         HERE / "sets" / "zhengzhou-blind-6.jsonl",
+        HERE / "thresholds-blind.json",
+    ),
+    "zhengzhou-blind-7": Suite(
+        "the seed article, 72 blind questions written in the fourteenth session by a helper who saw only the"
+        " article, frozen unseen and run at the end of the session",
+        HERE.parent / "corpus",
+        HERE.parent / "index" / "default",
+        HERE / "sets" / "zhengzhou-blind-7.jsonl",
         HERE / "thresholds-blind.json",
     ),
     "cities-dev": Suite(
