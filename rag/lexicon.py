@@ -92,6 +92,15 @@ class Lexicon:
                 extra.extend(t for t in words[m.group(0)] if t not in text)
         return list(dict.fromkeys(extra))
 
+    def phrases(self, text: str) -> dict[str, tuple[str, ...]]:
+        """The listed words found in text -> their official terms, matched as expansions() matches
+        them. A listed phrase may span several of the question's words (一天平均 is 一天 / 平均)."""
+        found: dict[str, tuple[str, ...]] = {}
+        for words, pattern in ((self.own, self._own_words), (self.colloquial, self._colloquial_words)):
+            for m in pattern.finditer(text) if words else ():
+                found.setdefault(m.group(0), tuple(t for t in words[m.group(0)] if t not in text))
+        return found
+
     @cached_property
     def _colloquial_words(self) -> re.Pattern[str]:
         return _longest_first(self.colloquial)

@@ -242,6 +242,10 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
     scene = scene_words(unplaced, found)
     terms = {t: weight for t in found}
     alternatives = {t: alts for t in terms if (alts := tuple(lexicon.expansions(t)))}
+    # a listed phrase that jieba cut (一天平均 -> 一天 / 平均): its official term (日均) says each part
+    for phrase, alts in lexicon.phrases(base).items():
+        for part in [t for t in terms if t in phrase and t != phrase] if alts and phrase not in terms else ():
+            alternatives[part] = tuple(dict.fromkeys([*alternatives.get(part, ()), *alts]))
     english_alts: list[str] = []
     if english:
         for term, alts in lexicon.english_alternatives(text).items():

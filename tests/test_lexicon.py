@@ -40,6 +40,16 @@ def test_an_everyday_word_finds_the_official_one(cities_pipeline):
     assert not answer.refused and "1092台" in answer.text, answer.text
 
 
+def test_a_listed_phrase_jieba_cuts_gives_its_official_term_to_each_part():
+    from rag.question import analyse
+
+    lexicon = Lexicon(colloquial={"一天平均": ("日均",)})
+    question = analyse("一天平均多少个电话？", lexicon=lexicon)
+    assert {"一天", "平均"} <= set(question.terms)  # jieba cut the listed phrase
+    assert all("日均" in question.alternatives[t] for t in ("一天", "平均"))
+    assert "日均" not in question.alternatives.get("电话", ())  # a word outside the phrase gets nothing
+
+
 def test_an_english_terms_other_names_stand_for_each_part_jieba_cuts_it_into():
     from rag.question import analyse
 

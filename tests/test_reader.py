@@ -857,7 +857,7 @@ def test_a_table_row_is_read_again_with_its_column_names(weights):
 
 
 def test_a_figure_whose_sentence_says_none_of_the_questions_words_is_read_again(weights):
-    """城镇新增就业12.5万人 says none of 网上找到工作 in the article's words: a resident's own
+    """城镇新增就业12.5万人 says none of 网上寻着活计 in the article's words: a resident's own
     wording, which the second reading may confirm. Where another item of the sentence says them, the
     figure is that other item's neighbour, and no second reading can let it through."""
     asked = []
@@ -866,7 +866,7 @@ def test_a_figure_whose_sentence_says_none_of_the_questions_words_is_read_again(
         asked.append(figure)
         return True
 
-    question = "苏州网上找到工作的有多少人？"
+    question = "苏州网上寻着活计的有多少人？"
     alone = check("12.5万人。", [chunk("城镇新增就业12.5万人")], question, weights, judge=judge)
     assert alone.ok and asked == ["12.5万人"]
     listed = [chunk("网上办理业务2000件，城镇新增就业12.5万人")]
