@@ -123,7 +123,7 @@ _FRAMING = frozenset(
     "后 从 到 被 把 给 让 对 啥 啥时候 哪 哪些 哪里 什么 怎么 怎么样 怎样 多 少 有 个 how many much what when "
     "which who where why does do did is are was were the a an of in on to for by there has have with its "
     "全市 我市 本市 市里 全省 本省 省里 咱们 咱 其中 以后 只有 既然 该 各种 起来 几年 这几年 那 有人 帮忙 搞 帮着 "
-    "用 上 去 找 建了 发了 领了 花 花了 我家 家里 是从 开始 算 叫 哪天 哪条 几大 一个 这个 那个 这些".split()
+    "用 上 去 找 建了 发了 领了 花 花了 我家 家里 是从 开始 算 叫 哪天 哪条 几大 一个 这个 那个 这些 涉及 这块 一块 这一块".split()
 )
 # Parts of speech of phrasing (verbs, adverbs, pronouns, particles, idioms and fixed expressions
 # such as 一口气): unknown to the corpus, such a word says nothing about answerability. Everything

@@ -236,3 +236,11 @@ def test_a_verb_between_nouns_before_the_predicate_is_part_of_what_is_counted():
     assert head("为10万户高龄独居老人加装燃气报警器") == "高龄独居老人"  # 加装 is the predicate
     assert head("2.7万名机关干部下沉网格") == "机关干部"  # 下沉 is: 网格 ends the clause
     assert head("全市93家养老机构") == "养老机构"
+
+
+def test_a_linking_verb_or_filler_is_not_what_is_asked_about(cities_pipeline):
+    # 涉及 links the count to what the conversation is about; 这一块 only frames the topic
+    assert not {"涉及", "一块", "这块"} & set(analyse("这一块涉及多少户？这块呢？").terms)
+    history = ["聊城2023年要改造多少个老旧小区？"]
+    answer = cities_pipeline.ask("涉及多少户？", history)
+    assert not answer.refused and "18687户" in answer.text, answer.text
