@@ -11,6 +11,8 @@
   (several figures, follow-ups), written blind in the ninth session.
 - cities-dev-3: 80 more dev questions, mostly several figures, follow-ups and false premises,
   written blind in the eleventh session (the blind splits' weakest kinds, by outcome counts).
+- cities-dev-4: 80 more dev questions, mostly everyday wording, false premises in everyday wording and
+  English (the blind splits' weakest kinds, by outcome counts), written blind in the fourteenth session.
 - zhengzhou-blind-4, cities-test-2: blind sets written in the tenth session, after the tuning of
   nine sessions, and frozen: reported once per change, like cities-test.
 - cities-test-3: 80 blind questions in everyday wording and English (the blind splits' weakest
@@ -122,6 +124,13 @@ SUITES = {
         _CITIES,
         _CITIES_INDEX,
         HERE / "sets" / "cities-dev-3.jsonl",
+        HERE / "thresholds-cities-dev.json",
+    ),
+    "cities-dev-4": Suite(
+        "other places' articles, 80 more dev questions (everyday wording, false premises, English)",
+        _CITIES,
+        _CITIES_INDEX,
+        HERE / "sets" / "cities-dev-4.jsonl",
         HERE / "thresholds-cities-dev.json",
     ),
     "cities-test": Suite(
