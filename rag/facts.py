@@ -194,7 +194,20 @@ class TermWeights:
 
 
 def covered(term: str, alternatives: tuple[str, ...], text: str) -> bool:
-    return term in text or any(a in text for a in alternatives)
+    return any(_said(w, text) for w in (term, *alternatives))
+
+
+def _said(word: str, text: str) -> bool:
+    """Whether text says the word, not only its negation: 非话务渠道 does not say 话务, nor
+    非机动车 机动车."""
+    if not word or word.startswith("非"):
+        return bool(word) and word in text
+    i = text.find(word)
+    while i >= 0:
+        if i == 0 or text[i - 1] != "非":
+            return True
+        i = text.find(word, i + 1)
+    return False
 
 
 def coverage(question: Question, weights: TermWeights, text: str) -> float:
@@ -220,7 +233,8 @@ def _abbreviates(term: str, text: str) -> bool:
             if pos < 0 or pos - start >= 2 * len(term):
                 break
         else:
-            return True
+            if start == 0 or text[start - 1] != "非":  # 非机动车 abbreviates no 机动车 (see _said)
+                return True
         start = text.find(term[0], start + 1)
     return False
 
