@@ -194,6 +194,14 @@ _CLAUSE_END = re.compile(r"[，,。！!？?；;]")
 _ASKING_END = re.compile(r"[呢吗没么][\s啊呀]*$")
 
 
+def _asking_clauses(text: str) -> str:
+    """The clauses that ask (…多少？, …吗？), or the whole text when none does or all do: the
+    resident's situation around them (俺家娃明年要上学，…去年多出来多少个名额？) is not what is asked."""
+    clauses = [c for c in _CLAUSE_END.split(text) if c.strip()]
+    asking = [c for c in clauses if _QUANTITY.search(c) or _ASKING_END.search(c.strip())]
+    return "，".join(asking) if asking else text
+
+
 def scene_words(text: str, found: dict[str, bool]) -> set[str]:
     """Words only of clauses that ask nothing, when another clause asks: the resident's situation
     (俺想给老娘找个养老院，…有几家养老机构？ / 晚上路灯不亮走路害怕，…). A word there that no article
@@ -294,7 +302,7 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
         figures=figures,
         premise=premise,
         english=english,
-        future=bool(_FUTURE.search(text)),
+        future=bool(_FUTURE.search(_asking_clauses(text))),
         places=tuple(
             dict.fromkeys(
                 [

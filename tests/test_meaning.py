@@ -278,3 +278,18 @@ def test_a_noun_that_restates_the_measure_word_is_neither_topic_nor_counted():
 def test_what_a_statement_counts_and_a_trailing_particle():
     assert analyse("郑州有93家托育机构吧？").counted == ("托育", "机构")
     assert analyse("郑州全市一共有几家养老机构啊？").counted == ("养老机构",)  # not 养老机构啊
+
+
+@pytest.mark.parametrize(
+    ("term", "text"), [("机动车", "新增非机动车停车泊位5000个"), ("话务", "共受理非话务渠道诉求277件")]
+)
+def test_a_word_said_only_in_its_negation_is_not_said(term, text):
+    assert match_degree(term, (), text) == 0.0
+    assert match_degree(term, (), f"机动车停车泊位和话务总数，{text}") == 1.0  # said elsewhere too
+    assert match_degree(f"非{term}", (), text) == 1.0  # the negation itself is said
+
+
+def test_a_future_scene_around_a_question_about_the_past_is_not_the_question():
+    # the resident's situation (明年要上学) is not what is asked; a question of next year still is
+    assert not analyse("俺家娃明年要上学，听说福州2024年新建扩建了不少中小学，一共多出来多少个上学名额？").future
+    assert analyse("明年郑州计划新增多少个学位？").future and analyse("郑州明年会新增多少张床位").future
