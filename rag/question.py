@@ -194,6 +194,12 @@ _CLAUSE_END = re.compile(r"[，,。！!？?；;]")
 _ASKING_END = re.compile(r"[呢吗没么][\s啊呀]*$")
 
 
+def categories(text: str, terms: dict[str, float]) -> tuple[str, ...]:
+    """The question's words that name a category (投诉类诉求, 护理型床位): what is counted is of that
+    kind, so the answer's sentence must name it; the whole (诉求4367万件) does not answer it."""
+    return tuple(t for t in terms if len(t) >= 2 and re.search(re.escape(t) + "[类型](?!型)", text))
+
+
 def _asking_clauses(text: str) -> str:
     """The clauses that ask (…多少？, …吗？), or the whole text when none does or all do: the
     resident's situation around them (俺家娃明年要上学，…去年多出来多少个名额？) is not what is asked."""
@@ -316,9 +322,14 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
         wants=figures_wanted(text),
         asks=tuple(dict.fromkeys(k for part in split_parts(text) if (k := asked_kind(part)))),
         counted=tuple(
-            w
-            for w in (counted_nouns(unplaced) or (_head_of(text[premise.end :]) if premise else ()))
-            if w not in restated
+            dict.fromkeys(
+                w
+                for w in (
+                    *(counted_nouns(unplaced) or (_head_of(text[premise.end :]) if premise else ())),
+                    *categories(unplaced.lower(), terms),
+                )
+                if w not in restated
+            )
         ),
     )
 

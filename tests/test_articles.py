@@ -244,3 +244,12 @@ def test_a_linking_verb_or_filler_is_not_what_is_asked_about(cities_pipeline):
     history = ["聊城2023年要改造多少个老旧小区？"]
     answer = cities_pipeline.ask("涉及多少户？", history)
     assert not answer.refused and "18687户" in answer.text, answer.text
+
+
+def test_a_category_asked_for_must_be_named_by_the_answer(cities_pipeline):
+    # 投诉类诉求 is a kind of 诉求: the total of all 诉求 does not answer it
+    assert analyse("江苏12345热线2024年投诉类诉求有多少件？").counted == ("投诉",)
+    refused = cities_pipeline.ask("江苏12345热线2024年投诉类诉求有多少件？")
+    assert refused.refused and "4367万件" not in refused.text, refused.text
+    named = cities_pipeline.ask("宜春12345热线2023年5月求助类诉求有多少件？")
+    assert not named.refused and "592" in named.text, named.text
