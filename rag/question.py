@@ -195,9 +195,9 @@ _ASKING_END = re.compile(r"[呢吗没么][\s啊呀]*$")
 
 
 def categories(text: str, terms: dict[str, float]) -> tuple[str, ...]:
-    """The question's words that name a category (投诉类诉求, 护理型床位): what is counted is of that
-    kind, so the answer's sentence must name it; the whole (诉求4367万件) does not answer it."""
-    return tuple(t for t in terms if len(t) >= 2 and re.search(re.escape(t) + "[类型](?!型)", text))
+    """The question's words that name a category (投诉类诉求, 公积金提取方面的诉求): what is counted is
+    of that kind, so the answer's sentence must name it; the whole (诉求4367万件) does not answer it."""
+    return tuple(t for t in terms if len(t) >= 2 and re.search(re.escape(t) + "(?:[类型](?!型)|方面)", text))
 
 
 def _asking_clauses(text: str) -> str:

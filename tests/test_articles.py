@@ -251,5 +251,6 @@ def test_a_category_asked_for_must_be_named_by_the_answer(cities_pipeline):
     assert analyse("江苏12345热线2024年投诉类诉求有多少件？").counted == ("投诉",)
     refused = cities_pipeline.ask("江苏12345热线2024年投诉类诉求有多少件？")
     assert refused.refused and "4367万件" not in refused.text, refused.text
+    assert analyse("2023年苏州12345里公积金提取方面的诉求有多少件？").counted == ("提取",)
     named = cities_pipeline.ask("宜春12345热线2023年5月求助类诉求有多少件？")
     assert not named.refused and "592" in named.text, named.text
