@@ -270,9 +270,14 @@ def _names(question: Question, word: str, lowered: str, means: Callable[[str], b
 
 
 def names_counted(question: Question, text: str, means: Callable[[str], bool] | None = None) -> bool:
-    """Whether `text` names what the question counts (多少个停车位 is not answered by 1793套房源)."""
+    """Whether `text` names what the question counts (多少个停车位 is not answered by 1793套房源).
+    A rate (入学率) is named in its own words or a listed synonym: a passage on the same topic is
+    near it in meaning (保障随迁子女入学…占全省的44%) without measuring it."""
     lowered = text.lower()
-    return all(_names(question, w, lowered, means) for w in question.counted)
+    paired = _paired_short_forms(question, lowered)  # 文化体育方面的诉求: 文体 names 体育
+    return all(
+        w in paired or _names(question, w, lowered, None if w.endswith("率") else means) for w in question.counted
+    )
 
 
 def speaks_of_focus(question: Question, text: str, means: Callable[[str], bool] | None = None) -> bool:

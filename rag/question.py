@@ -200,6 +200,14 @@ def categories(text: str, terms: dict[str, float]) -> tuple[str, ...]:
     return tuple(t for t in terms if len(t) >= 2 and re.search(re.escape(t) + "(?:[类型](?!型)|方面)", text))
 
 
+def rates(text: str, terms: dict[str, float]) -> tuple[str, ...]:
+    """The rate a share question names (入学率, 满意率): what it asks, as a count's noun is; a
+    share of another thing (随迁子女占全省的44%) does not answer it. Of several rates (满意率和及时
+    处办率), each is one part's, and the parts are checked one by one."""
+    named = tuple(t for t in terms if len(t) >= 3 and t.endswith("率"))
+    return named if len(named) == 1 and text.count("率") == 1 else ()
+
+
 def _asking_clauses(text: str) -> str:
     """The clauses that ask (…多少？, …吗？), or the whole text when none does or all do: the
     resident's situation around them (俺家娃明年要上学，…去年多出来多少个名额？) is not what is asked."""
@@ -327,6 +335,7 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
                 for w in (
                     *(counted_nouns(unplaced) or (_head_of(text[premise.end :]) if premise else ())),
                     *categories(unplaced.lower(), terms),
+                    *(rates(unplaced, terms) if asked == "ratio" else ()),
                 )
                 if w not in restated
             )

@@ -167,7 +167,7 @@ def _counts_what_was_asked(question: Question, passage: Passage, g: Figure, boun
         if any(h.text == g.text for h in fact.figures):
             quoted = extend_with_next_clause(with_subject(extend_with_previous_clause(fact, question)))
             said = f"{quoted.context} {quoted.text}"
-            if question.asked == "count" and not names_counted(question, said, means):
+            if question.asked in ("count", "ratio") and not names_counted(question, said, means):
                 return False
             if not speaks_of_focus(question, focus_text(quoted), means):  # 其中省长信箱…: not the whole's 277件
                 return False

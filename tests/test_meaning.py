@@ -293,3 +293,16 @@ def test_a_future_scene_around_a_question_about_the_past_is_not_the_question():
     # the resident's situation (明年要上学) is not what is asked; a question of next year still is
     assert not analyse("俺家娃明年要上学，听说福州2024年新建扩建了不少中小学，一共多出来多少个上学名额？").future
     assert analyse("明年郑州计划新增多少个学位？").future and analyse("郑州明年会新增多少张床位").future
+
+
+def test_a_rate_asked_for_is_named_in_its_own_words_not_by_nearness():
+    from rag.facts import names_counted
+
+    question = analyse("河南全省适龄残疾儿童义务教育入学率是多少？")
+    assert question.asked == "ratio" and question.counted == ("入学率",)
+    share = "全市义务教育随迁子女在校生成数达41.37万，占全省的44%"
+    # a passage on the same topic is near 入学率 in meaning (e5: 3.0 SD here) without measuring it
+    assert not names_counted(question, share, means=lambda word: True)
+    assert names_counted(question, "适龄残疾儿童义务教育入学率达95%", means=None)
+    counts = analyse("郑州有多少家养老机构？")  # a count's noun may still be said in other words
+    assert names_counted(counts, "全市养老服务机构93家", means=lambda word: True)
