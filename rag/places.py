@@ -68,7 +68,7 @@ class Gazetteer:
         for p in places:
             self.same_name.setdefault(p.name, []).append(p)
         for p in places:  # a province keeps its short form over a city of the same name (吉林)
-            for key in (p.name, p.short):
+            for key in (p.name, p.short, _everyday_name(p)):
                 if key and (key not in self.by_name or _rank(p) < _rank(self.by_name[key])):
                     self.by_name[key] = p
         self._automaton = ahocorasick.Automaton()
@@ -91,7 +91,12 @@ class Gazetteer:
             found.append(Mention(self.by_name[key], key, start, end + 1))
         if any(m.place.level == "county" for m in found):
             cuts = _word_boundaries(text)  # 新增城区 is 新增/城区, not 增城区: a county must be whole words
-            found = [m for m in found if m.place.level != "county" or (m.start in cuts and m.end in cuts)]
+            # …and it ends a word unless its own suffix does (jieba cuts 惠济区有多少 as 惠济 / 区有 / 多少)
+            found = [
+                m
+                for m in found
+                if m.place.level != "county" or (m.start in cuts and (m.end in cuts or m.text[-1] in "区县市旗"))
+            ]
         found.sort(key=lambda m: (m.start, -(m.end - m.start)))
         kept: list[Mention] = []
         for m in found:
@@ -129,6 +134,16 @@ class Gazetteer:
     def parent(self, place: Place) -> Place | None:
         name = place.city or place.province
         return self.by_name.get(name) if name else None
+
+
+_ETHNIC = re.compile(r"^([\u4e00-\u9fff]{2,}?)[\u4e00-\u9fff]{1,6}族(?:自治)?([区县])$")
+
+
+def _everyday_name(place: Place) -> str:
+    """The name residents use for a district or county named for a people: 管城回族区 -> 管城区,
+    长阳土家族自治县 -> 长阳县 ("" for other places)."""
+    m = _ETHNIC.match(place.name) if place.level == "county" else None
+    return f"{m.group(1)}{m.group(2)}" if m else ""
 
 
 def _word_boundaries(text: str) -> set[int]:

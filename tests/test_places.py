@@ -337,3 +337,17 @@ def test_a_pair_of_words_counts_as_said_in_its_short_form(cities_pipeline):
     # 文化 + 体育 -> 文体, held in 科教文体宣传827件
     answer = cities_pipeline.ask("衡东2025年一季度文化体育方面的诉求有多少件？")
     assert not answer.refused and "827件" in answer.text, answer.text
+
+
+def test_a_district_is_found_however_jieba_cuts_what_follows_it_and_by_its_everyday_name():
+    g = gazetteer()
+    # jieba cuts 惠济区有多少 as 惠济 / 区有 / 多少: the district's own suffix ends the name
+    assert [m.place.name for m in g.find("惠济区有多少家养老机构？")] == ["惠济区"]
+    # residents drop the people from a district's official name: 管城回族区 is 管城区
+    assert [m.place.name for m in g.find("俺们管城区有多少个困境儿童？")] == ["管城回族区"]
+    assert g.find("新增城区道路多少公里") == []  # 增城区 still does not start inside 新增
+
+
+def test_a_district_the_article_gives_no_figure_for_is_not_answered_with_the_citys(pipeline):
+    answer = pipeline.ask("俺们管城区有多少个困境儿童在接受帮扶？")
+    assert answer.refused and "634" not in answer.text, answer.text
