@@ -484,8 +484,34 @@ def answering_figures(fact: Fact, question: Question) -> tuple[Figure, ...]:
     ]
     figures = [f for f in fact.figures if not any(same_value(f, n) and f.unit == n.unit for n in named)]
     return tuple(
-        f for f in figures if may_answer(question, f) and not _item_number(fact, f) and not _names_a_year_of(fact, f)
+        f
+        for f in figures
+        if may_answer(question, f)
+        and not _item_number(fact, f)
+        and not _names_a_year_of(fact, f)
+        and not of_another_period(question, fact, f)
     )
+
+
+_ASKS_PER_MONTH = re.compile(r"每个?月|一个月|月均|按月|monthly|per month|a month", re.I)
+_ASKS_PER_YEAR = re.compile(r"每年|一年|年均|按年|annual|yearly|per year|a year", re.I)
+
+
+def of_another_period(question: Question, fact: Fact, fig: Figure) -> bool:
+    """A sum per year does not answer a question per month, nor the other way round: 380元/人/年 is
+    not what a resident 每个月要交 (nor 每人每月210元 a yearly amount)."""
+    text = fact.chunk.text
+    start, end = fact.start + fig.start, fact.start + fig.end
+    after, before = text[end : end + 5], text[max(0, start - 6) : start]
+    per = (
+        "year"
+        if re.match(r"/(?:人/)?年", after) or re.search(r"每(?:人每?)?年$", before)
+        else "month"
+        if re.match(r"/(?:人/)?月", after) or re.search(r"每(?:人每?)?个?月$", before)
+        else ""
+    )
+    month, year = bool(_ASKS_PER_MONTH.search(question.text)), bool(_ASKS_PER_YEAR.search(question.text))
+    return (per == "year" and month and not year) or (per == "month" and year and not month)
 
 
 def may_answer(question: Question, fig: Figure) -> bool:

@@ -44,6 +44,7 @@ from rag.facts import (
     focus_text,
     may_answer,
     names_counted,
+    of_another_period,
     speaks_of_focus,
     split_facts,
     support,
@@ -164,6 +165,8 @@ def _counts_what_was_asked(question: Question, passage: Passage, g: Figure, boun
         return False
     means = bounds.says(passage)
     for fact in split_facts(passage.chunk):
+        if any(h.text == g.text and of_another_period(question, fact, h) for h in fact.figures):
+            return False  # 380元/人/年 for 每个月要交多少
         if any(h.text == g.text for h in fact.figures):
             quoted = extend_with_next_clause(with_subject(extend_with_previous_clause(fact, question)))
             said = f"{quoted.context} {quoted.text}"

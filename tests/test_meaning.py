@@ -306,3 +306,16 @@ def test_a_rate_asked_for_is_named_in_its_own_words_not_by_nearness():
     assert names_counted(question, "适龄残疾儿童义务教育入学率达95%", means=None)
     counts = analyse("郑州有多少家养老机构？")  # a count's noun may still be said in other words
     assert names_counted(counts, "全市养老服务机构93家", means=lambda word: True)
+
+
+def test_a_sum_per_year_does_not_answer_a_question_per_month():
+    from rag.facts import answering_figures, of_another_period, split_facts
+
+    yearly = Chunk("y", "个人缴费标准为380元/人/年", "a.txt", 0, 18, "", "", (), ())
+    monthly = Chunk("m", "提供每人每月210元的居家养老上门服务包", "a.txt", 0, 20, "", "", (), ())
+    per_month = analyse("我在广元上班，城镇职工医保每个月要交多少？")
+    per_year = analyse("一年要交多少钱？")
+    (fy,), (fm,) = split_facts(yearly), split_facts(monthly)
+    assert of_another_period(per_month, fy, fy.figures[0]) and not answering_figures(fy, per_month)
+    assert not of_another_period(per_year, fy, fy.figures[0])
+    assert of_another_period(per_year, fm, fm.figures[0]) and not of_another_period(per_month, fm, fm.figures[0])
