@@ -97,6 +97,8 @@ case "$cmd" in
     "$VENV/bin/minsheng" eval --suite zhengzhou-blind-5 --quiet --out "$out"
     # ... and on the blind Zhengzhou set written in the thirteenth session
     "$VENV/bin/minsheng" eval --suite zhengzhou-blind-6 --quiet --out "$out"
+    # ... and on the one written in the fourteenth session
+    "$VENV/bin/minsheng" eval --suite zhengzhou-blind-7 --quiet --out "$out"
     ;;
   *)
     echo "usage: ./run.sh app [--kiosk] [--port N] | ./run.sh test [--fast] [pytest args]" >&2

@@ -22,7 +22,9 @@
 - zhengzhou-blind-6: 72 more, written in the thirteenth session by a helper who saw only the article,
   frozen unseen and first run at the end of that session.
 - zhengzhou-blind-7: 72 more, written at the start of the fourteenth session by a helper who saw only
-  the article and a brief, frozen unseen and run at the end of that session.
+  the article and a brief, frozen unseen and run at the end of that session. zh-055, opened there for
+  a wrong-place answer, moved to zhengzhou-blind-2 and a helper wrote zh-r01 in its place; zh-071's
+  place is 中牟县, the county the article's 中牟新区 lies in (the writer had put the area's name).
 """
 
 from __future__ import annotations
