@@ -208,11 +208,16 @@ def rates(text: str, terms: dict[str, float]) -> tuple[str, ...]:
     return named if len(named) == 1 and text.count("率") == 1 else ()
 
 
-def _asking_clauses(text: str) -> str:
-    """The clauses that ask (…多少？, …吗？), or the whole text when none does or all do: the
-    resident's situation around them (俺家娃明年要上学，…去年多出来多少个名额？) is not what is asked."""
+def _clauses(text: str) -> tuple[list[str], list[str]]:
+    """The text's clauses, and those of them that ask (…多少？, …吗？)."""
     clauses = [c for c in _CLAUSE_END.split(text) if c.strip()]
-    asking = [c for c in clauses if _QUANTITY.search(c) or _ASKING_END.search(c.strip())]
+    return clauses, [c for c in clauses if _QUANTITY.search(c) or _ASKING_END.search(c.strip())]
+
+
+def _asking_clauses(text: str) -> str:
+    """The clauses that ask, or the whole text when none does: the resident's situation around
+    them (俺家娃明年要上学，…去年多出来多少个名额？) is not what is asked."""
+    _, asking = _clauses(text)
     return "，".join(asking) if asking else text
 
 
@@ -221,8 +226,7 @@ def scene_words(text: str, found: dict[str, bool]) -> set[str]:
     (俺想给老娘找个养老院，…有几家养老机构？ / 晚上路灯不亮走路害怕，…). A word there that no article
     uses (老娘, 害怕) is phrasing, not a thing the articles lack; the articles' own words there
     (聊城2023年居民医保，…补助多少钱？) still name the topic."""
-    clauses = [c for c in _CLAUSE_END.split(text) if c.strip()]
-    asking = [c for c in clauses if _QUANTITY.search(c) or _ASKING_END.search(c.strip())]
+    clauses, asking = _clauses(text)
     if not asking or len(asking) == len(clauses):
         return set()
     asked = "".join(asking).lower()
@@ -266,7 +270,9 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
     alternatives = {t: alts for t in terms if (alts := tuple(lexicon.expansions(t)))}
     # a listed phrase that jieba cut (一天平均 -> 一天 / 平均): its official term (日均) says each part
     for phrase, alts in lexicon.phrases(base).items():
-        for part in [t for t in terms if t in phrase and t != phrase] if alts and phrase not in terms else ():
+        if not alts or phrase in terms:
+            continue
+        for part in (t for t in terms if t in phrase and t != phrase):
             alternatives[part] = tuple(dict.fromkeys([*alternatives.get(part, ()), *alts]))
     english_alts: list[str] = []
     if english:
