@@ -200,8 +200,8 @@ def covered(term: str, alternatives: tuple[str, ...], text: str) -> bool:
 def _said(word: str, text: str) -> bool:
     """Whether text says the word, not only its negation: 非话务渠道 does not say 话务, nor
     非机动车 机动车."""
-    if not word or word.startswith("非"):
-        return bool(word) and word in text
+    if word.startswith("非"):
+        return word in text
     i = text.find(word)
     while i >= 0:
         if i == 0 or text[i - 1] != "非":
@@ -500,18 +500,21 @@ _ASKS_PER_YEAR = re.compile(r"每年|一年|年均|按年|annual|yearly|per year
 def of_another_period(question: Question, fact: Fact, fig: Figure) -> bool:
     """A sum per year does not answer a question per month, nor the other way round: 380元/人/年 is
     not what a resident 每个月要交 (nor 每人每月210元 a yearly amount)."""
+    per = _per_period(fact, fig)
+    month, year = bool(_ASKS_PER_MONTH.search(question.text)), bool(_ASKS_PER_YEAR.search(question.text))
+    return (per == "year" and month and not year) or (per == "month" and year and not month)
+
+
+def _per_period(fact: Fact, fig: Figure) -> str:
+    """ "year" or "month" when the figure is a sum per that period (380元/人/年, 每人每月210元), else ""."""
     text = fact.chunk.text
     start, end = fact.start + fig.start, fact.start + fig.end
     after, before = text[end : end + 5], text[max(0, start - 6) : start]
-    per = (
-        "year"
-        if re.match(r"/(?:人/)?年", after) or re.search(r"每(?:人每?)?年$", before)
-        else "month"
-        if re.match(r"/(?:人/)?月", after) or re.search(r"每(?:人每?)?个?月$", before)
-        else ""
-    )
-    month, year = bool(_ASKS_PER_MONTH.search(question.text)), bool(_ASKS_PER_YEAR.search(question.text))
-    return (per == "year" and month and not year) or (per == "month" and year and not month)
+    if re.match(r"/(?:人/)?年", after) or re.search(r"每(?:人每?)?年$", before):
+        return "year"
+    if re.match(r"/(?:人/)?月", after) or re.search(r"每(?:人每?)?个?月$", before):
+        return "month"
+    return ""
 
 
 def may_answer(question: Question, fig: Figure) -> bool:

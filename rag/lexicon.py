@@ -82,23 +82,19 @@ class Lexicon:
         return re.compile(rf"(?<![a-z])({_alternation(self.english)})(?:e?s)?(?![a-z])")
 
     def expansions(self, text: str) -> list[str]:
-        """The official terms that the colloquial words in text stand for. Within each list the
-        longest word wins where several overlap: 地铁站 is a station, not the 地铁 (轨道交通) it
-        contains. The profile's words are matched on their own, so a longer generic word
-        (坑坑洼洼) does not hide a deployment's shorter one (坑洼)."""
-        extra: list[str] = []
+        """The official terms that the colloquial words in text stand for (see phrases)."""
+        return list(dict.fromkeys(t for _, officials in self.phrases(text) for t in officials))
+
+    def phrases(self, text: str) -> list[tuple[str, tuple[str, ...]]]:
+        """The listed words found in text, each with the official terms it stands for that text does
+        not already say. Within each list the longest word wins where several overlap: 地铁站 is a
+        station, not the 地铁 (轨道交通) it contains. The profile's words are matched on their own,
+        so a longer generic word (坑坑洼洼) does not hide a deployment's shorter one (坑洼). A listed
+        phrase may span several of the question's words (一天平均 is 一天 / 平均)."""
+        found = []
         for words, pattern in ((self.own, self._own_words), (self.colloquial, self._colloquial_words)):
             for m in pattern.finditer(text) if words else ():  # no overlaps; longer words are tried first
-                extra.extend(t for t in words[m.group(0)] if t not in text)
-        return list(dict.fromkeys(extra))
-
-    def phrases(self, text: str) -> dict[str, tuple[str, ...]]:
-        """The listed words found in text -> their official terms, matched as expansions() matches
-        them. A listed phrase may span several of the question's words (一天平均 is 一天 / 平均)."""
-        found: dict[str, tuple[str, ...]] = {}
-        for words, pattern in ((self.own, self._own_words), (self.colloquial, self._colloquial_words)):
-            for m in pattern.finditer(text) if words else ():
-                found.setdefault(m.group(0), tuple(t for t in words[m.group(0)] if t not in text))
+                found.append((m.group(0), tuple(t for t in words[m.group(0)] if t not in text)))
         return found
 
     @cached_property

@@ -269,7 +269,7 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
     terms = {t: weight for t in found}
     alternatives = {t: alts for t in terms if (alts := tuple(lexicon.expansions(t)))}
     # a listed phrase that jieba cut (一天平均 -> 一天 / 平均): its official term (日均) says each part
-    for phrase, alts in lexicon.phrases(base).items():
+    for phrase, alts in lexicon.phrases(base):
         if not alts or phrase in terms:
             continue
         for part in (t for t in terms if t in phrase and t != phrase):
@@ -291,9 +291,7 @@ def analyse(raw: str, weight: float = 1.0, lexicon: Lexicon = GENERIC) -> Questi
     # (a number inside quotes is part of a name: 转到“三区”的有多少, not a premise)
     quoted = [m.span() for m in _QUOTED.finditer(text)]
     figures = tuple(
-        f
-        for f in extract_figures(text)
-        if f.text != HOTLINE and not is_date(f) and not any(s <= f.start and f.end <= e for s, e in quoted)
+        f for f in extract_figures(text) if _claimed(f) and not any(s <= f.start and f.end <= e for s, e in quoted)
     )
     premise = None
     if not asked and figures:  # "基础教育学校有5657所，对吧？" asks about a count
