@@ -357,7 +357,14 @@ def _linking(word: str) -> bool:
     """A word that links a figure to its subject (达, 扩至, 增加到), not a noun jieba tags as a
     verb (受理各类[诉求]38447件)."""
     word = word.strip()
-    return bool(word) and (len(word) == 1 or word.endswith(("至", "到", "达", "为", "是", "了", "超", "近", "约")))
+    if len(word) == 1:  # not any one-character verb: 服务e[站]20个, 惠民[生] name things
+        return word in _LINKING_CHARACTERS
+    return bool(word) and word.endswith(("至", "到", "达", "为", "是", "了", "超", "近", "约"))
+
+
+# One-character words that link a figure to what it counts: verbs of being, reaching and sharing,
+# prepositions and particles.
+_LINKING_CHARACTERS = frozenset("达为是有占至到超近约逾共计增减降升涨在从自于与对把比的了等跨")
 
 
 # Nouns that say "how many" of the noun before them (诉求[总量], 改造[户数]): a question's 多少 asks that
@@ -393,6 +400,9 @@ def figure_head(fact: Fact, fig: Figure) -> str:
     for word, flag in reversed(pseg.lcut(text[: fig.start])):
         if not before and flag.startswith(("v", "d", "p", "u")) and _linking(word):
             continue  # 普及率[达]99%, 面积[扩至]3.1亿平方米: skip the verb next to the figure
+        if not before and flag.startswith("v") and len(word) == 1:
+            before.append(word)  # 服务e[站]20个: a one-character "verb" that links nothing ends a name
+            continue
         if flag.startswith(("p", "x", "u", "c", "v")) or not word.strip() or word in ("、",):
             break
         before.append(word)

@@ -238,6 +238,19 @@ def test_a_verb_between_nouns_before_the_predicate_is_part_of_what_is_counted():
     assert head("全市93家养老机构") == "养老机构"
 
 
+def test_a_one_character_word_before_a_figure_is_skipped_only_if_it_links():
+    from rag.facts import figure_head, split_facts
+    from rag.types import Chunk
+
+    def head(text: str) -> str:
+        fact = split_facts(Chunk("x", text, "a.txt", 0, len(text), "文章", "", (), ()))[0]
+        return figure_head(fact, fact.figures[0])
+
+    # jieba tags 站 a verb: it ends the name of what is counted, not a verb that links it
+    assert head("新建智能职工服务e站20个").endswith("站")
+    assert head("养老机构达93家") == "养老机构"  # 达 links the count to its subject
+
+
 def test_a_linking_verb_or_filler_is_not_what_is_asked_about(cities_pipeline):
     # 涉及 links the count to what the conversation is about; 这一块 only frames the topic
     assert not {"涉及", "一块", "这块"} & set(analyse("这一块涉及多少户？这块呢？").terms)
