@@ -307,7 +307,8 @@ def support(
     the heading, clauses without figures, and the whole that 其中 divides still are.
     """
     clause = f"{fact.context} {fact.text}".lower()
-    sentence = (fact.chunk.retrieval_text() if siblings else _setting(fact)).lower()
+    setting = fact.chunk.retrieval_text() if siblings else _setting(fact)
+    sentence = f"{fact.chunk.article} {setting}".lower()  # the title says what every sentence is about
     paired = _paired_short_forms(question, clause)
     total = got = 0.0
     for term in question.terms:

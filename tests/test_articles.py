@@ -251,6 +251,12 @@ def test_a_one_character_word_before_a_figure_is_skipped_only_if_it_links():
     assert head("养老机构达93家") == "养老机构"  # 达 links the count to its subject
 
 
+def test_the_article_title_is_part_of_every_sentence_s_setting(cities_pipeline):
+    # 宜春12345 is said only in the report's title; its sentences speak of that hotline
+    answer = cities_pipeline.ask("宜春2023年5月打12345的人比去年同期少了多少？")
+    assert not answer.refused and "24.85%" in answer.text, answer.text
+
+
 def test_a_linking_verb_or_filler_is_not_what_is_asked_about(cities_pipeline):
     # 涉及 links the count to what the conversation is about; 这一块 only frames the topic
     assert not {"涉及", "一块", "这块"} & set(analyse("这一块涉及多少户？这块呢？").terms)
