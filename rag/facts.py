@@ -23,7 +23,7 @@ from rag.instructions import looks_like_instruction
 from rag.lexicon import MEASURE_NOUNS
 from rag.places import gazetteer
 from rag.question import Question, unit_fits
-from rag.tokens import ensure_initialised
+from rag.tokens import STOPWORDS, ensure_initialised
 from rag.types import Chunk, Hit
 
 _CLAUSE_END = re.compile(r"[，,；;：:]")
@@ -186,11 +186,30 @@ class TermWeights:
                             if term in nouns:
                                 nouns.add(w)
                         continue
+            if self._miscut(term, question.text.lower()):
+                continue
             terms[term] = mult
         return replace(question, terms=terms, nouns=frozenset(nouns), alternatives=alternatives)
 
+    def _miscut(self, term: str, text: str) -> bool:
+        """A two-character word the corpus never uses that is a particle jieba glued to a word the
+        corpus does use, next to it in the question (互联网[端的] is 互联网端 + 的): it says nothing.
+        A content character left over (供暖[季坐] -> 坐) would be a guess at a word, and is kept."""
+        at = text.find(term)
+        if len(term) != 2 or at < 0 or self.df(term) or self._abbreviated_df(term):
+            return False
+        before = any(self.df(text[s : at + 1]) for s in range(max(0, at - 4), at - 1))
+        after = any(self.df(text[at + 1 : e]) for e in range(at + 4, min(len(text), at + 5) + 1))
+        # 互联网端 and 的诉求 are both corpus words: the particle is what is left over, it starts no word
+        left_over = [rest for rest, joins in ((term[1], before), (term[0], after)) if joins and _says_nothing(rest)]
+        return len(left_over) == 1
+
     def term_weight(self, question: Question, term: str) -> float:
         return self.weight(term, question.alternatives.get(term, ()), term in question.nouns) * question.terms[term]
+
+
+def _says_nothing(character: str) -> bool:
+    return character in STOPWORDS or not "\u4e00" <= character <= "\u9fff"
 
 
 def covered(term: str, alternatives: tuple[str, ...], text: str) -> bool:

@@ -252,6 +252,16 @@ def test_a_short_form_of_a_corpus_word_is_not_weighed_as_a_thing_the_corpus_neve
     assert weights.weight("宠物") == weights.weight("火星")
 
 
+def test_a_word_jieba_cuts_across_a_corpus_word_is_cut_again():
+    weights = TermWeights([_fact("互联网端有593.77万件").chunk, _fact("供暖季免费乘公交车100天").chunk])
+    question = analyse("电话端和互联网端的诉求分别是多少件？")
+    assert "端的" in question.terms  # jieba: 互联网 / 端的
+    grounded = weights.ground(question)
+    assert "端的" not in grounded.terms and "互联网" in grounded.terms  # the 的 left over says nothing
+    assert "季坐" in weights.ground(analyse("供暖季坐公交要钱吗？")).terms  # 坐 is no particle: kept whole
+    assert "火星" in weights.ground(analyse("火星上有几个公园？")).terms  # a word never used stays
+
+
 @pytest.mark.parametrize(
     ("text", "word", "describes_it"),
     [
