@@ -231,12 +231,21 @@ def _said(word: str, text: str) -> bool:
 
 def coverage(question: Question, weights: TermWeights, text: str) -> float:
     total = got = 0.0
+    text = spelled_rates(text.lower())
     for term in question.terms:
         w = weights.term_weight(question, term)
         total += w
-        if covered(term, question.alternatives.get(term, ()), text.lower()):
+        if covered(term, question.alternatives.get(term, ()), text):
             got += w
     return got / total if total else 0.0
+
+
+_PER = re.compile(r"(?<=[\d元人户次])/(人|户|年|月|天|日|次)")
+
+
+def spelled_rates(text: str) -> str:
+    """380元/人/年 read as residents say it, 380元每人每年: the unit's slashes are words."""
+    return _PER.sub(r"每\1", text) if "/" in text else text
 
 
 def _abbreviates(term: str, text: str) -> bool:
@@ -325,9 +334,9 @@ def support(
     list, not the fact's setting (燃气报警器…10万户 says nothing of the next item's 2000个托额);
     the heading, clauses without figures, and the whole that 其中 divides still are.
     """
-    clause = f"{fact.context} {fact.text}".lower()
+    clause = spelled_rates(f"{fact.context} {fact.text}".lower())
     setting = fact.chunk.retrieval_text() if siblings else _setting(fact)
-    sentence = f"{fact.chunk.article} {setting}".lower()  # the title says what every sentence is about
+    sentence = spelled_rates(f"{fact.chunk.article} {setting}".lower())  # the title says what every sentence is about
     paired = _paired_short_forms(question, clause)
     total = got = 0.0
     for term in question.terms:

@@ -252,6 +252,17 @@ def test_a_short_form_of_a_corpus_word_is_not_weighed_as_a_thing_the_corpus_neve
     assert weights.weight("宠物") == weights.weight("火星")
 
 
+def test_a_rate_written_with_slashes_says_what_residents_say():
+    from rag.facts import spelled_rates
+
+    fact = _fact("2024年度城乡居民基本医疗保险个人缴费标准为380元/人/年")
+    question = analyse("一个人一年要交多少钱？")
+    assert question.alternatives.get("一年") == ("每人每年",)  # the everyday phrase's official wording
+    weights = TermWeights([fact.chunk, _fact("新建公园20个").chunk])
+    assert support(question, weights, fact) > support(question, weights, _fact("个人缴费标准为380元"))
+    assert spelled_rates("30元/人/月") == "30元每人每月" and spelled_rates("2024/2025年") == "2024/2025年"
+
+
 def test_a_word_jieba_cuts_across_a_corpus_word_is_cut_again():
     weights = TermWeights([_fact("互联网端有593.77万件").chunk, _fact("供暖季免费乘公交车100天").chunk])
     question = analyse("电话端和互联网端的诉求分别是多少件？")
