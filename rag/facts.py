@@ -134,6 +134,10 @@ class TermWeights:
         self._scale = self._n / len(self._texts) if self._texts else 1.0
         self._joined = "\n".join(texts) if step > 1 else ""
         self._cache: dict[str, float] = {}
+        articles: dict[str, list[str]] = {}
+        for chunk, text in zip(chunks, texts, strict=True):
+            articles.setdefault(chunk.source, [chunk.article.lower()]).append(text)
+        self._articles = {source: "\n".join(parts) for source, parts in articles.items()}
 
     def df(self, term: str, alternatives: tuple[str, ...] = ()) -> int:
         found = sum(1 for t in self._texts if term in t or any(a in t for a in alternatives))
@@ -154,6 +158,10 @@ class TermWeights:
                 idf = idf * self.unknown_boost if noun else 0.0
             self._cache[key] = idf
         return self._cache[key]
+
+    def in_article(self, term: str, alternatives: tuple[str, ...], source: str) -> bool:
+        """Whether the article `source` says the term, an official synonym, or its full or short form."""
+        return match_degree(term, alternatives, self._articles.get(source, "")) > 0
 
     def unknown(self, term: str, alternatives: tuple[str, ...] = ()) -> bool:
         """Whether no chunk names the term, an official synonym or the full form it abbreviates."""

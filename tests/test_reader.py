@@ -447,6 +447,19 @@ def test_a_clause_saying_too_few_of_the_question_is_read_again(weights):
     assert no.reason == "wrong_measure"
 
 
+def test_no_second_reading_makes_an_article_speak_of_a_thing_it_never_names():
+    suqian = chunk("百项民生实事圆满收官、完成投资218.17亿元", places=("宿迁市",), years=(2022,), source="suqian.txt")
+    centre = chunk("国家区域医疗中心项目总投资20亿元", places=("聊城市",), years=(2023,), source="liaocheng.txt")
+    weights = TermWeights([suqian, centre, chunk("城镇新增就业12.5万人")])
+    asked = "宿迁国家区域医疗中心总投资多少？"
+    # only 聊城's article names 国家区域医疗中心: 宿迁's 218.17亿元 is the total of its hundred projects
+    foreign = check("218.17亿元。", [suqian], asked, weights, places=("宿迁市",), judge=lambda *_: True)
+    assert foreign.reason == "wrong_measure"
+    named = chunk("国家区域医疗中心完成投资18亿元", places=("宿迁市",), years=(2022,), source="suqian.txt")
+    weights = TermWeights([suqian, named, centre])
+    assert check("18亿元。", [named], asked, weights, places=("宿迁市",), judge=lambda *_: True).ok
+
+
 def test_a_date_is_read_again_whole_not_as_its_month(weights):
     asked = []
 
